@@ -1,0 +1,261 @@
+"""The ``aggregator`` command: parse arguments, call the app, print results.
+
+Exit status: 0 when the command ran (even if some sources failed), 1 when it
+could not run (configuration, database, output folder), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from aggregator import __version__
+from aggregator.errors import AggregatorError
+from aggregator.models import Source
+from aggregator.settings import Settings, load_settings
+
+log = logging.getLogger("aggregator")
+
+#: How long ``run`` waits for a refresh in flight before it exits anyway.
+SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # refresh prints its failures itself; the service logs everything it does.
+    default = {"run": logging.INFO, "refresh": logging.ERROR}.get(args.command, logging.WARNING)
+    _setup_logging(args.verbose, default=default)
+    try:
+        settings = load_settings(args.config)
+        result: int = args.handler(settings, args)
+        return result
+    except AggregatorError as exc:
+        print(f"aggregator: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aggregator",
+        description="Follow a blogroll and publish it together with your own posts.",
+    )
+    parser.add_argument("--version", action="version", version=f"aggregator {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $AGGREGATOR_CONFIG, else config/aggregator.toml)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    refresh = commands.add_parser("refresh", help="fetch due sources and store new entries")
+    refresh.add_argument("--all", action="store_true", help="fetch every source, due or not")
+    refresh.set_defaults(handler=cmd_refresh)
+
+    build = commands.add_parser("build", help="write the site into the output folder")
+    build.set_defaults(handler=cmd_build)
+
+    run = commands.add_parser("run", help="run the service: scheduler and web server")
+    run.set_defaults(handler=cmd_run)
+
+    status = commands.add_parser("status", help="show each source's fetch state")
+    status.add_argument("--json", action="store_true", help="JSON instead of text")
+    status.set_defaults(handler=cmd_status)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        handler=cmd_db_upgrade
+    )
+    db_commands.add_parser("current", help="show the schema revision").set_defaults(
+        handler=cmd_db_current
+    )
+    return parser
+
+
+def _setup_logging(verbose: int, default: int) -> None:
+    level = default if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
+    # Third-party chatter is only useful when asked for.
+    for noisy in ("apscheduler", "waitress", "urllib3", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
+
+
+def _app(settings: Settings) -> Any:
+    from aggregator.app import App
+
+    return App(settings)
+
+
+def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    with _app(settings) as app:
+        outcome = app.refresh(every=args.all)
+    for source in outcome.sources:
+        if source.result == "error":
+            print(f"failed: {source.error}")
+    print(outcome.summary())
+    return 0
+
+
+def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    with _app(settings) as app:
+        outcome = app.build()
+    for error in outcome.post_errors:
+        print(f"aggregator: error: {error}", file=sys.stderr)
+    print(f"{outcome.summary()} in {settings.output.dir}")
+    return 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    with _app(settings) as app:
+        sources = app.store.list_sources()
+    if args.json:
+        print(json.dumps([_status_record(s) for s in sources], indent=2))
+        return 0
+    if not sources:
+        print("no sources: refresh reads them from the blogroll")
+    for source in sources:
+        print(_status_line(source))
+    return 0
+
+
+def _status_record(source: Source) -> dict[str, Any]:
+    return {
+        "url": source.url,
+        "feed_url": source.feed_url,
+        "title": source.display_title,
+        "category": source.category,
+        "last_fetched_at": _iso(source.last_fetched_at),
+        "result": source.last_result or "never fetched",
+        "error_kind": source.last_error_kind,
+        "http_status": source.last_http_status,
+        "entries": source.entry_count,
+        "failure_count": source.failure_count,
+        "last_error": source.last_error,
+        "next_check_at": _iso(source.next_check_at),
+    }
+
+
+def _status_line(source: Source) -> str:
+    result = source.last_result or "new"
+    if result == "error":
+        result = f"error:{source.last_error_kind}"
+    parts = [
+        f"{source.feed_url or source.url}",
+        f"result={result}",
+        f"http={source.last_http_status or '-'}",
+        f"entries={source.entry_count}",
+        f"fetched={_iso(source.last_fetched_at) or 'never'}",
+        f"next={_iso(source.next_check_at) or 'now'}",
+    ]
+    if source.failure_count:
+        parts.append(f"failures={source.failure_count}")
+    if source.last_error:
+        parts.append(f"error={json.dumps(source.last_error)}")
+    return " ".join(parts)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.store import Store
+
+    store = Store.open(settings.database.url)
+    print(f"database {store.display_url} at revision {store.current_revision()}")
+    store.close()
+    return 0
+
+
+def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.store import Store
+
+    store = Store.open(settings.database.url, upgrade=False)
+    current, head = store.current_revision(), Store.head_revision()
+    state = "up to date" if current == head else f"behind head {head}"
+    print(f"database {store.display_url} at revision {current or 'none'} ({state})")
+    store.close()
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.scheduler import start_scheduler
+    from aggregator.server import SiteApp, make_server
+
+    app = _app(settings)
+    stopping = threading.Event()
+
+    def health() -> dict[str, Any]:
+        try:
+            h = app.store.health()
+        except AggregatorError as exc:
+            return {"status": "error", "error": str(exc)}
+        return {
+            "status": "ok",
+            "last_refresh_at": _iso(h.last_refresh_at),
+            "sources_ok": h.sources_ok,
+            "sources_failed": h.sources_failed,
+            "sources_total": h.sources_total,
+            "last_error": app.last_cycle_error,
+        }
+
+    try:
+        server = make_server(
+            SiteApp(settings.output.dir, health), settings.server.host, settings.server.port
+        )
+    except OSError as exc:
+        app.close()
+        raise AggregatorError(
+            f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
+        ) from None
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal=%s stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    # Publish what is already known before the first refresh, so the site is up at once.
+    try:
+        app.build()
+    except AggregatorError as exc:
+        log.error("build failed: %s", exc)
+    server_thread = threading.Thread(target=server.run, name="http", daemon=True)
+    server_thread.start()
+    log.info(
+        "serving url=http://%s:%d/ output=%s",
+        settings.server.host,
+        settings.server.port,
+        settings.output.dir,
+    )
+    scheduler = start_scheduler(app)
+    while not stopping.wait(0.5):
+        pass
+
+    app.stop.set()
+    scheduler.shutdown(wait=False)
+    server.close()
+    # A refresh in flight finishes its current source, or is cut off after the grace period;
+    # each source is its own transaction, so nothing half-written is left either way.
+    idle = app._busy.acquire(timeout=SHUTDOWN_GRACE_SECONDS)
+    log.info("stopped")
+    if not idle:
+        logging.shutdown()
+        os._exit(0)
+    app.close()
+    return 0

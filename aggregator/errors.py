@@ -1,0 +1,85 @@
+"""Every error aggregator raises on purpose, with a message a user can act on.
+
+::
+
+    AggregatorError
+    ├── ConfigError          the config file or environment is wrong
+    ├── StoreError           the database cannot be opened or migrated
+    ├── BlogrollError        the blogroll file cannot be read
+    ├── PostError            one of the owner's posts cannot be read
+    ├── PublishError         the site cannot be written
+    └── SourceError          one source failed; recorded on that source, never fatal
+        ├── FetchError       the HTTP exchange failed
+        │   ├── FetchTimeout
+        │   ├── NetworkError
+        │   ├── HTTPStatusError
+        │   └── ResponseTooLarge
+        └── ParseError       the response is not a feed we can read
+
+``SourceError.kind`` is the short name stored on the source and shown by
+``aggregator status`` (``timeout``, ``network``, ``http``, ``too_large``, ``parse``).
+"""
+
+from __future__ import annotations
+
+
+class AggregatorError(Exception):
+    """Root of the tree; ``str(error)`` is the message shown to the user."""
+
+
+class ConfigError(AggregatorError):
+    """The configuration cannot be used."""
+
+
+class StoreError(AggregatorError):
+    """The database cannot be opened, migrated or written."""
+
+
+class BlogrollError(AggregatorError):
+    """The blogroll file cannot be read."""
+
+
+class PostError(AggregatorError):
+    """One of the owner's post files cannot be read."""
+
+
+class PublishError(AggregatorError):
+    """The site cannot be written to the output folder."""
+
+
+class SourceError(AggregatorError):
+    """One source failed; the failure is recorded on the source."""
+
+    kind = "error"
+
+
+class FetchError(SourceError):
+    """The HTTP exchange with a source failed."""
+
+    kind = "network"
+
+
+class FetchTimeout(FetchError):
+    kind = "timeout"
+
+
+class NetworkError(FetchError):
+    kind = "network"
+
+
+class HTTPStatusError(FetchError):
+    kind = "http"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ResponseTooLarge(FetchError):
+    kind = "too_large"
+
+
+class ParseError(SourceError):
+    """The response is not a feed we can read."""
+
+    kind = "parse"

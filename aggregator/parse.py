@@ -1,0 +1,124 @@
+"""The one adapter around feedparser: response bytes + URL → ParsedFeed.
+
+No other module imports feedparser. feedparser's own sanitizer is off: its
+output goes through our stricter allow-list (``sanitize``) instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from aggregator.errors import ParseError
+from aggregator.models import ParsedEntry, ParsedFeed
+from aggregator.sanitize import clean_title, excerpt, html_to_text, sanitize_html
+
+SUMMARY_LENGTH = 280
+
+
+def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse a feed document; raise ParseError when it is not a feed at all."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(
+        content, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+    )
+    # feedparser recovers from many errors (bozo); only a document with no feed in it fails.
+    if not parsed.get("version") and not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        detail = f": {_first_line(reason)}" if reason else ""
+        raise ParseError(f"{url}: not a feed (RSS, Atom or RDF){detail}")
+    feed = parsed.feed
+    entries = []
+    for raw in parsed.entries:
+        entry = _entry(raw)
+        if entry is not None:
+            entries.append(entry)
+    return ParsedFeed(
+        title=clean_title(feed.get("title", "")) or None,
+        site_url=_http_url(feed.get("link")),
+        entries=tuple(entries),
+    )
+
+
+def looks_like_html(content: bytes) -> bool:
+    """Whether a response body is a web page rather than a feed."""
+    head = content[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+
+
+def _entry(raw: Any) -> ParsedEntry | None:
+    link = _http_url(raw.get("link"))
+    published = _date(raw.get("published_parsed"))
+    updated = _date(raw.get("updated_parsed"))
+    content_html = sanitize_html(_content(raw))
+    summary_source = raw.get("summary") or content_html
+    summary = excerpt(html_to_text(summary_source), SUMMARY_LENGTH)
+    title = clean_title(raw.get("title", "")) or excerpt(html_to_text(content_html), 60)
+    if not title and not link and not content_html:
+        return None
+    key = raw.get("id") or link or _hash_key(title, published or updated)
+    author = clean_title(raw.get("author", "")) or None
+    return ParsedEntry(
+        key=key,
+        url=link,
+        title=title or "Untitled",
+        author=author,
+        published=published or updated,
+        updated=updated or published,
+        summary=summary,
+        content_html=content_html,
+    )
+
+
+def _content(raw: Any) -> str:
+    contents = raw.get("content") or []
+    for item in contents:
+        if item.get("type") in ("text/html", "application/xhtml+xml"):
+            return str(item.get("value", ""))
+    if contents:
+        return str(contents[0].get("value", ""))
+    return str(raw.get("summary", ""))
+
+
+def _date(value: Any) -> datetime | None:
+    if not value:
+        return None
+    # Hugo writes 0001-01-01 for "no date".
+    if value.tm_year < 1900:
+        return None
+    try:
+        year, month, day, hour, minute, second = value[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _http_url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if urlsplit(value).scheme in ("http", "https") else None
+
+
+def _hash_key(title: str, date: datetime | None) -> str:
+    seed = f"{title}\x1f{date.isoformat() if date else ''}"
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _first_line(value: object) -> str:
+    text = str(value).strip()
+    if not text:
+        return type(value).__name__
+    line = text.splitlines()[0]
+    # expat says "<unknown>:2:0: syntax error"; say where in words.
+    match = re.match(r"<unknown>:(\d+):(\d+): (.*)", line)
+    if match:
+        return f"invalid XML at line {match[1]}, column {match[2]}: {match[3]}"
+    return line

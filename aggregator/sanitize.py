@@ -1,0 +1,100 @@
+"""Allow-list HTML cleaning (nh3) and plain-text excerpts.
+
+Everything from a feed passes through ``sanitize_html`` before it is stored, so
+stored HTML is already safe to publish.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "blockquote", "br", "caption", "cite", "code", "col",
+        "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption",
+        "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+        "mark", "ol", "p", "picture", "pre", "q", "s", "samp", "small", "source", "span",
+        "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+        "thead", "time", "tr", "u", "ul", "var", "audio", "video",
+    }
+)  # fmt: skip
+
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes"},
+    "source": {"src", "srcset", "type", "media", "sizes"},
+    "audio": {"src", "controls"},
+    "video": {"src", "controls", "poster", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "time": {"datetime"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "sup": {"id"},
+}  # fmt: skip
+
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def sanitize_html(fragment: str, base_url: str | None = None) -> str:
+    """Keep only allow-listed tags, attributes and URL schemes; links get rel=noopener.
+
+    With ``base_url``, relative ``href`` and ``src`` values are made absolute, so the
+    HTML still works when it is read elsewhere (an outgoing feed, a feed reader).
+    """
+    if not fragment:
+        return ""
+    attribute_filter = None
+    if base_url:
+
+        def attribute_filter(_tag: str, name: str, value: str) -> str:
+            if name in ("href", "src", "poster") and not value.startswith("#"):
+                return urljoin(base_url, value.strip())
+            return value
+
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+        attribute_filter=attribute_filter,
+    )
+
+
+def html_to_text(fragment: str) -> str:
+    """The text of an HTML fragment, entities decoded and whitespace collapsed."""
+    if not fragment:
+        return ""
+    # Block boundaries become spaces so that words of adjacent paragraphs stay apart.
+    spaced = re.sub(
+        r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", " ", fragment, flags=re.I
+    )
+    text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"})
+    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+
+
+def excerpt(text: str, limit: int = 280) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    text = _WHITESPACE.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def clean_title(raw: str) -> str:
+    """A title as plain text: tags stripped, entities decoded, whitespace collapsed."""
+    return html_to_text(raw)

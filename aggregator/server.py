@@ -1,0 +1,112 @@
+"""Serves the published site and ``/healthz`` over a production WSGI server (waitress)."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import mimetypes
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from waitress.server import create_server
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".xml": "application/atom+xml; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".json": "application/json",
+}
+
+
+class SiteApp:
+    """A small WSGI app: static files from the output folder, plus ``/healthz``."""
+
+    def __init__(self, root: Path, health: Callable[[], dict[str, Any]]) -> None:
+        self.root = root.resolve()
+        self.health = health
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = unquote(environ.get("PATH_INFO", "/"))
+        if method not in ("GET", "HEAD"):
+            return _plain(
+                start_response,
+                "405 Method Not Allowed",
+                b"method not allowed\n",
+                [("Allow", "GET, HEAD")],
+            )
+        if path == "/healthz":
+            body = json.dumps(self.health(), sort_keys=True).encode() + b"\n"
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("Cache-Control", "no-store"),
+                ],
+            )
+            return [b""] if method == "HEAD" else [body]
+        return self._static(path, environ, start_response, head=method == "HEAD")
+
+    def _static(
+        self, path: str, environ: Environ, start_response: StartResponse, *, head: bool
+    ) -> Iterable[bytes]:
+        target = (self.root / path.lstrip("/")).resolve()
+        if target != self.root and self.root not in target.parents:
+            return _plain(start_response, "404 Not Found", b"not found\n")
+        if target.is_dir():
+            if not path.endswith("/"):
+                return _plain(
+                    start_response, "301 Moved Permanently", b"", [("Location", path + "/")]
+                )
+            target = target / "index.html"
+        if not target.is_file() or target.name.startswith("."):
+            return _plain(start_response, "404 Not Found", b"not found\n")
+        stat = target.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        last_modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
+        headers = [
+            ("ETag", etag),
+            ("Last-Modified", last_modified),
+            ("Cache-Control", "public, max-age=300"),
+        ]
+        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+            start_response("304 Not Modified", headers)
+            return [b""]
+        content_type = CONTENT_TYPES.get(target.suffix) or (
+            mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        )
+        body = b"" if head else target.read_bytes()
+        headers += [("Content-Type", content_type), ("Content-Length", str(stat.st_size))]
+        start_response("200 OK", headers)
+        return [body]
+
+
+def _plain(
+    start_response: StartResponse,
+    status: str,
+    body: bytes,
+    extra: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
+    start_response(
+        status,
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            *(extra or []),
+        ],
+    )
+    return [body]
+
+
+def make_server(app: SiteApp, host: str, port: int) -> Any:
+    """A waitress server bound to host:port; call ``.run()`` to serve, ``.close()`` to stop."""
+    threads = int(os.environ.get("AGGREGATOR_SERVER_THREADS", "4"))
+    return create_server(app, host=host, port=port, threads=threads, ident="aggregator")
