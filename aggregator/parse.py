@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import xml.sax
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,11 +30,14 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     parsed = feedparser.parse(
         content, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
     )
-    # feedparser recovers from many errors (bozo); only a document with no feed in it fails.
+    problem = parsed.get("bozo_exception")
     if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        detail = f": {_first_line(reason)}" if reason else ""
+        detail = f": {_first_line(problem)}" if problem else ""
         raise ParseError(f"{url}: not a feed (RSS, Atom or RDF){detail}")
+    # A document that is not well-formed XML may be cut off or garbled: what a lenient
+    # parse recovers from it can be wrong, so the source fails and keeps its entries.
+    if isinstance(problem, xml.sax.SAXException):
+        raise ParseError(f"{url}: {_first_line(problem)}")
     feed = parsed.feed
     entries = []
     for raw in parsed.entries:
@@ -55,8 +59,9 @@ def looks_like_html(content: bytes) -> bool:
 
 def _entry(raw: Any) -> ParsedEntry | None:
     link = _http_url(raw.get("link"))
-    published = _date(raw.get("published_parsed"))
-    updated = _date(raw.get("updated_parsed"))
+    # dict.get: feedparser's own .get maps a missing updated to published (with a warning).
+    published = _date(dict.get(raw, "published_parsed"))
+    updated = _date(dict.get(raw, "updated_parsed"))
     content_html = sanitize_html(_content(raw))
     summary_source = raw.get("summary") or content_html
     summary = excerpt(html_to_text(summary_source), SUMMARY_LENGTH)
@@ -118,7 +123,8 @@ def _first_line(value: object) -> str:
         return type(value).__name__
     line = text.splitlines()[0]
     # expat says "<unknown>:2:0: syntax error"; say where in words.
-    match = re.match(r"<unknown>:(\d+):(\d+): (.*)", line)
+    # feedparser may have added a line of its own, so expat's position is left out.
+    match = re.match(r"<unknown>:\d+:\d+: (.*)", line)
     if match:
-        return f"invalid XML at line {match[1]}, column {match[2]}: {match[3]}"
+        return f"invalid XML: {match[1]}"
     return line

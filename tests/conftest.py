@@ -1,0 +1,236 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1 and a site folder to run against."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str = "application/xml; charset=utf-8"
+    status: int = 200
+    #: Seconds to wait before answering (to provoke timeouts).
+    delay: float = 0.0
+    #: Honour If-None-Match / If-Modified-Since with 304.
+    conditional: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+LAST_MODIFIED = format_datetime(datetime(2026, 3, 1, tzinfo=UTC), usegmt=True)
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+class FeedServer:
+    """Serves registered routes and remembers every request, for assertions on what it saw."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.seen: list[SeenRequest] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                route = server.routes.get(self.path)
+                status = 404 if route is None else route.status
+                if route is not None and route.delay:
+                    time.sleep(route.delay)
+                if route is not None and route.status == 200 and route.conditional:
+                    if self.headers.get("If-None-Match") == route.etag or (
+                        self.headers.get("If-Modified-Since") == LAST_MODIFIED
+                        and "If-None-Match" not in self.headers
+                    ):
+                        status = 304
+                with server._lock:
+                    server.seen.append(SeenRequest(self.path, dict(self.headers), status))
+                body = b"" if status == 304 else (route.body if route else b"not found")
+                try:
+                    self.send_response(status)
+                    if route is not None:
+                        self.send_header("Content-Type", route.content_type)
+                        if route.conditional:
+                            self.send_header("ETag", route.etag)
+                            self.send_header("Last-Modified", LAST_MODIFIED)
+                        for name, value in route.headers.items():
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}{path}"
+
+    def serve(self, path: str, body: bytes, **kwargs: object) -> str:
+        self.routes[path] = Route(body, **kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def requests_to(self, path: str) -> list[SeenRequest]:
+        with self._lock:
+            return [r for r in self.seen if r.path == path]
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+@dataclass
+class Site:
+    """A site folder: config, blogroll, posts; output and database inside it."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "aggregator.toml"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "public"
+
+    @property
+    def posts(self) -> Path:
+        return self.root / "posts"
+
+    def write_blogroll(self, blogs: list[tuple[str, str, str]]) -> None:
+        """blogs: (title, site URL, feed URL), all under one category."""
+        lines = ["# Blogs I like", "", "### Friends"]
+        lines += [f"- [{t}]({s}) ([feed]({f})) - a note about {t}." for t, s, f in blogs]
+        (self.root / "blogroll.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def write_post(self, name: str, text: str, mtime: datetime | None = None) -> Path:
+        path = self.posts / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if mtime is not None:
+            os.utime(path, (mtime.timestamp(), mtime.timestamp()))
+        return path
+
+    def cli(self, *args: str) -> int:
+        return main(["--config", str(self.config), *args])
+
+
+SITE_TOML = """\
+[site]
+title = "Test Reading Room"
+url = "http://127.0.0.1:8080/"
+author = "Test Owner"
+author_email = "owner@example.org"
+
+[database]
+url = "{database_url}"
+
+[own]
+posts_dir = "posts"
+
+[blogroll]
+file = "blogroll.md"
+
+[output]
+dir = "public"
+
+[schedule]
+interval_minutes = 30
+
+[server]
+host = "127.0.0.1"
+port = {port}
+
+[fetch]
+connect_timeout = 2
+read_timeout = 1
+total_timeout = 5
+workers = 4
+"""
+
+OWN_POSTS = {
+    "hello-hugo.md": """---
+title: "Own post in Hugo format"
+date: 2026-03-04
+draft: false
+tags: ["notes"]
+---
+
+Body of the Hugo post, with a [link](/blogroll.html).
+""",
+    "2026-03-06-jekyll-style.md": """---
+title: "Own post in Jekyll format"
+tags: [feeds]
+excerpt: "A short excerpt."
+header:
+  overlay_filter: 0.5
+---
+
+Body of the Jekyll post.
+""",
+    "plain-notes.md": "Own post without front matter\n\nFirst paragraph of the plain post.\n",
+    "secret-draft.md": """---
+title: "Secret draft post"
+date: 2026-03-07
+draft: true
+---
+
+Never published.
+""",
+}
+PLAIN_POST_MTIME = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def make_site(root: Path, database_url: str | None = None, port: int = 8080) -> Site:
+    root.mkdir(parents=True, exist_ok=True)
+    site = Site(root)
+    url = database_url or f"sqlite:///{root / 'aggregator.sqlite3'}"
+    site.config.write_text(SITE_TOML.format(database_url=url, port=port), encoding="utf-8")
+    site.write_blogroll([])
+    for name, text in OWN_POSTS.items():
+        site.write_post(name, text, mtime=PLAIN_POST_MTIME)
+    return site
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return make_site(tmp_path / "site")
