@@ -102,20 +102,22 @@ def _entry(item: _Item) -> BlogrollEntry | None:
     feed_url: str | None = None
     for inline in item.inlines:
         for url, text in _links(inline):
-            if text is not None and text.strip().lower() in _FEED_WORDS:
-                feed_url = feed_url or url
-            elif site is None:
+            # The first link is the blog, even when the blog is called "Atom".
+            if site is None:
                 site = (url, text)
+            elif text is not None and text.strip().lower() in _FEED_WORDS:
+                feed_url = feed_url or url
     if site is None:
         return None
     url, link_text = site
     source = "\n".join(inline.content for inline in item.inlines)
     title = link_text.strip() if link_text else _title_before(source, url)
-    note = _FEED_LINK.sub("", source)
+    note = source
     if link_text is not None:
         # "[Title](url) - note": the link is the name, the rest is the note.
         note = note.replace(f"[{link_text}]({url})", "", 1)
         note = note.lstrip(" -–—:,")
+    note = _FEED_LINK.sub("", note)
     return BlogrollEntry(
         url=url,
         feed_url=feed_url,

@@ -1,0 +1,152 @@
+"""`aggregator run` as a real process: serves the site and /healthz, stops cleanly on signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.conftest import DATA, REPO, FeedServer, Site, make_site
+from tests.feeds import FeedItem, day, rss2_feed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_for(url: str, ready: object = None, timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, body = get(url)
+            if status == 200 and (ready is None or ready in body):  # type: ignore[operator]
+                return body
+            last = status
+        except OSError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready after {timeout} s: {last}")
+
+
+class Service:
+    def __init__(self, site: Site, port: int) -> None:
+        self.port = port
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("AGGREGATOR_DATABASE_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "--config", str(site.config), "run"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, float, str]:
+        started = time.monotonic()
+        self.process.send_signal(signum)
+        try:
+            code = self.process.wait(timeout=10)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+        output = self.process.stdout.read().decode() if self.process.stdout else ""
+        return code, time.monotonic() - started, output
+
+
+@pytest.fixture
+def service(tmp_path: Path, feed_server: FeedServer) -> Iterator[Service]:
+    port = free_port()
+    site = make_site(tmp_path / "site", port=port)
+    items = [FeedItem("Served entry", "https://blog.example/1", day(11))]
+    feed = feed_server.serve("/feed.xml", rss2_feed("Local Blog", "https://blog.example/", items))
+    site.write_blogroll(
+        [
+            ("Local Blog", "https://blog.example/", feed),
+            ("Offline Blog", "https://offline.example/", f"http://127.0.0.1:{free_port()}/feed.xml"),
+        ]
+    )
+    running = Service(site, port)
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait()
+
+
+def test_the_service_publishes_the_site_and_reports_health(service: Service) -> None:
+    index = wait_for(service.url("/"), b"Served entry")
+    assert b"Own post in Hugo format" in index
+    assert b"Secret draft" not in index
+
+    feed = wait_for(service.url("/feed.xml"))
+    schema = etree.RelaxNG(etree.parse(str(DATA / "atom.rng")))
+    assert schema.validate(etree.fromstring(feed)), schema.error_log
+
+    status, body = get(service.url("/healthz"))
+    assert status == 200
+    health = json.loads(body)
+    assert health["status"] == "ok"
+    assert health["sources_total"] == 2
+    deadline = time.monotonic() + 15
+    while health["sources_ok"] + health["sources_failed"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        health = json.loads(get(service.url("/healthz"))[1])
+    assert (health["sources_ok"], health["sources_failed"]) == (1, 1)
+    assert health["last_refresh_at"]
+
+    assert get(service.url("/posts/hello-hugo/"))[0] == 200
+    assert get(service.url("/no-such-page"))[0] == 404
+    assert get(service.url("/../aggregator.toml"))[0] == 404
+
+    code, elapsed, output = service.stop(signal.SIGTERM)
+    assert code == 0, output
+    assert elapsed < 5
+
+
+def test_sigint_stops_the_service_too(service: Service) -> None:
+    wait_for(service.url("/"))
+    code, elapsed, output = service.stop(signal.SIGINT)
+    assert code == 0, output
+    assert elapsed < 5
+
+
+def test_a_busy_port_is_one_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        site = make_site(tmp_path / "site", port=port)
+        result = subprocess.run(
+            [sys.executable, "-m", "aggregator", "--config", str(site.config), "run"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
