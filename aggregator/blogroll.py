@@ -31,7 +31,7 @@ _FEED_LINK = re.compile(r"\(?\[(?:feed|rss|atom)\]\([^)]*\)\)?", re.IGNORECASE)
 def load_blogroll(path: Path) -> Blogroll:
     """Read the blogroll file; OPML by the ``.opml``/``.xml`` suffix, Markdown otherwise."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise BlogrollError(f"{path}: blogroll file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -53,7 +53,7 @@ class _Item:
 
 def parse_markdown_blogroll(text: str) -> Blogroll:
     """Parse a "blogs I like" page; items without any link are skipped."""
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = MarkdownIt("commonmark").parse(text.removeprefix("\ufeff"))
     title = ""
     category = ""
     items: list[_Item] = []
@@ -98,26 +98,25 @@ def parse_markdown_blogroll(text: str) -> Blogroll:
 
 
 def _entry(item: _Item) -> BlogrollEntry | None:
-    site: tuple[str, str | None] | None = None
-    feed_url: str | None = None
-    for inline in item.inlines:
-        for url, text in _links(inline):
-            # The first link is the blog, even when the blog is called "Atom".
-            if site is None:
-                site = (url, text)
-            elif text is not None and text.strip().lower() in _FEED_WORDS:
-                feed_url = feed_url or url
-    if site is None:
+    links = [link for inline in item.inlines for link in _links(inline)]
+    if not links:
         return None
+    named = [link for link in links if not _is_feed_link(link)]
+    # The blog is the first link not called "feed"; a blog that is itself called "Atom"
+    # (its only other link being its feed) is still the first link.
+    site = named[0] if named else links[0]
+    feeds = [link[0] for link in links if link is not site and _is_feed_link(link)]
+    feed_url = feeds[0] if feeds else None
     url, link_text = site
     source = "\n".join(inline.content for inline in item.inlines)
     title = link_text.strip() if link_text else _title_before(source, url)
     note = source
     if link_text is not None:
         # "[Title](url) - note": the link is the name, the rest is the note.
-        note = note.replace(f"[{link_text}]({url})", "", 1)
+        note = _FEED_LINK.sub("", note.replace(f"[{link_text}]({url})", "", 1))
         note = note.lstrip(" -–—:,")
-    note = _FEED_LINK.sub("", note)
+    else:
+        note = _FEED_LINK.sub("", note)
     return BlogrollEntry(
         url=url,
         feed_url=feed_url,
@@ -127,6 +126,10 @@ def _entry(item: _Item) -> BlogrollEntry | None:
         note=_tidy(note),
         recommended=tuple(item.recommended),
     )
+
+
+def _is_feed_link(link: tuple[str, str | None]) -> bool:
+    return link[1] is not None and link[1].strip().lower() in _FEED_WORDS
 
 
 def _links(inline: Token) -> list[tuple[str, str | None]]:

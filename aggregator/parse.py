@@ -20,6 +20,7 @@ from aggregator.models import ParsedEntry, ParsedFeed
 from aggregator.sanitize import clean_title, excerpt, html_to_text, sanitize_html
 
 SUMMARY_LENGTH = 280
+_PROLOGUE = re.compile(rb"^(?:\s*(?:<\?.*?\?>|<!--.*?-->))*", re.DOTALL)
 
 
 def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -53,8 +54,10 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
 
 def looks_like_html(content: bytes) -> bool:
     """Whether a response body is a web page rather than a feed."""
-    head = content[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+    head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    # Skip an XML declaration, processing instructions and comments before the first element.
+    head = _PROLOGUE.sub(b"", head).lstrip()
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def _entry(raw: Any) -> ParsedEntry | None:

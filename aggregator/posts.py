@@ -32,6 +32,18 @@ from aggregator.sanitize import excerpt, html_to_text, sanitize_html
 log = logging.getLogger(__name__)
 
 SUMMARY_LENGTH = 280
+#: ftfy limited to encoding repairs: quotes, widths and ligatures are the author's choice.
+_ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
 MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
@@ -84,7 +96,7 @@ def post_url(site_url: str, slug: str) -> str:
 def parse_post(text: str, path: Path, site_url: str, *, mtime: float | None = None) -> Post:
     """Turn one Markdown file's text into a Post; raise PostError naming the file."""
     # Posts pasted through the wrong encoding (UTF-8 read as Mac Roman or cp1252) are repaired.
-    fixed = ftfy.fix_encoding(text)
+    fixed = ftfy.fix_text(text, _ENCODING_ONLY)
     if fixed != text:
         log.info("post=%s repaired=mojibake", path)
     meta, body = _split_front_matter(fixed.lstrip("\ufeff"), path)

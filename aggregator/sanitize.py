@@ -19,12 +19,12 @@ ALLOWED_TAGS = frozenset(
         "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
         "mark", "ol", "p", "picture", "pre", "q", "s", "samp", "small", "source", "span",
         "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-        "thead", "time", "tr", "u", "ul", "var", "audio", "video",
+        "thead", "time", "tr", "u", "ul", "var", "audio", "video", "section",
     }
 )  # fmt: skip
 
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height", "srcset", "sizes"},
     "source": {"src", "srcset", "type", "media", "sizes"},
@@ -34,8 +34,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "align", "scope"},
     "time": {"datetime"},
     "ol": {"start", "reversed", "type"},
-    "li": {"value"},
+    "li": {"value", "id"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    # Footnotes: markdown-it links a reference and its note through ids.
     "sup": {"id"},
 }  # fmt: skip
 

@@ -170,7 +170,14 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
     schedule = section("schedule")
     if schedule.get("interval_minutes", 1) < 1:
         raise ConfigError(f"{file}: [schedule] interval_minutes: must be at least 1")
-    server = section("server")
+    server = dict(section("server"))
+    if environ.get("AGGREGATOR_SERVER_HOST"):
+        server["host"] = environ["AGGREGATOR_SERVER_HOST"]
+    if environ.get("AGGREGATOR_SERVER_PORT"):
+        port = environ["AGGREGATOR_SERVER_PORT"]
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"AGGREGATOR_SERVER_PORT: expected a port number, got {port!r}")
+        server["port"] = int(port)
     fetch = section("fetch")
     return Settings(
         path=file,

@@ -6,7 +6,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from aggregator.cli import main
+from tests.feeds import FeedItem
+
+FeedBuilder = Callable[[str, str, list[FeedItem]], bytes]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -65,12 +68,15 @@ class FeedServer:
                 status = 404 if route is None else route.status
                 if route is not None and route.delay:
                     time.sleep(route.delay)
-                if route is not None and route.status == 200 and route.conditional:
-                    if self.headers.get("If-None-Match") == route.etag or (
+                fresh = route is not None and (
+                    self.headers.get("If-None-Match") == route.etag
+                    or (
                         self.headers.get("If-Modified-Since") == LAST_MODIFIED
                         and "If-None-Match" not in self.headers
-                    ):
-                        status = 304
+                    )
+                )
+                if route is not None and route.status == 200 and route.conditional and fresh:
+                    status = 304
                 with server._lock:
                     server.seen.append(SeenRequest(self.path, dict(self.headers), status))
                 body = b"" if status == 304 else (route.body if route else b"not found")
@@ -103,6 +109,12 @@ class FeedServer:
     def serve(self, path: str, body: bytes, **kwargs: object) -> str:
         self.routes[path] = Route(body, **kwargs)  # type: ignore[arg-type]
         return self.url(path)
+
+    def blog(
+        self, title: str, site_url: str, path: str, builder: FeedBuilder, items: list[FeedItem]
+    ) -> tuple[str, str, str]:
+        """Serve a feed built from ``items``; returns a blogroll row (title, site, feed URL)."""
+        return (title, site_url, self.serve(path, builder(title, site_url, items)))
 
     def requests_to(self, path: str) -> list[SeenRequest]:
         with self._lock:

@@ -27,11 +27,11 @@ def three_feeds(site: Site, feed_server: FeedServer) -> Site:
     rdf = [FeedItem("RDF first", "https://rdf.example/1", day(8))]
     site.write_blogroll(
         [
-            ("RSS Blog", "https://rss.example/", feed_server.serve("/rss.xml", rss2_feed("RSS Blog", "https://rss.example/", rss))),
-            ("Atom Blog", "https://atom.example/", feed_server.serve("/atom.xml", atom_feed("Atom Blog", "https://atom.example/", atom))),
-            ("RDF Blog", "https://rdf.example/", feed_server.serve("/rdf.xml", rss1_feed("RDF Blog", "https://rdf.example/", rdf))),
+            feed_server.blog("RSS Blog", "https://rss.example/", "/rss.xml", rss2_feed, rss),
+            feed_server.blog("Atom Blog", "https://atom.example/", "/atom.xml", atom_feed, atom),
+            feed_server.blog("RDF Blog", "https://rdf.example/", "/rdf.xml", rss1_feed, rdf),
         ]
-    )  # fmt: skip
+    )
     return site
 
 
@@ -131,10 +131,10 @@ def test_failing_sources_are_recorded_and_the_others_carry_on(
     garbled = [FeedItem("Garbled one", "https://garbled.example/1", day(1))]
     blogs = [
         ("RSS Blog", "https://rss.example/", feed_server.url("/rss.xml")),
-        ("Slow", "https://slow.example/", feed_server.serve("/slow.xml", rss2_feed("Slow", "https://slow.example/", slow))),
-        ("Broken", "https://broken.example/", feed_server.serve("/broken.xml", rss2_feed("Broken", "https://broken.example/", broken))),
-        ("Garbled", "https://garbled.example/", feed_server.serve("/garbled.xml", rss2_feed("Garbled", "https://garbled.example/", garbled))),
-    ]  # fmt: skip
+        feed_server.blog("Slow", "https://slow.example/", "/slow.xml", rss2_feed, slow),
+        feed_server.blog("Broken", "https://broken.example/", "/broken.xml", rss2_feed, broken),
+        feed_server.blog("Garbled", "https://garbled.example/", "/garbled.xml", rss2_feed, garbled),
+    ]
     site.write_blogroll(blogs)
     assert site.cli("refresh") == 0
     assert len(entry_rows(site)) == 5
@@ -199,14 +199,18 @@ def test_a_source_removed_from_the_blogroll_is_retired_and_keeps_its_entries(
     assert [s["url"] for s in json.loads(capsys.readouterr().out)] == ["https://rss.example/"]
 
 
-def test_a_homepage_in_the_blogroll_leads_to_its_feed(
-    site: Site, feed_server: FeedServer
-) -> None:
+def test_a_homepage_in_the_blogroll_leads_to_its_feed(site: Site, feed_server: FeedServer) -> None:
     items = [FeedItem("Found through the homepage", "https://home.example/1", day(2))]
     feed_server.serve("/blog/index.xml", rss2_feed("Home", "https://home.example/", items))
-    page = b'<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="index.xml"></head></html>'
+    page = (
+        b"<!doctype html><html><head>"
+        b'<link rel="alternate" type="application/rss+xml" href="index.xml">'
+        b"</head></html>"
+    )
     home = feed_server.serve("/blog/", page, content_type="text/html")
-    (site.root / "blogroll.md").write_text(f"### Friends\n- Home blog {home} - found by discovery\n")
+    (site.root / "blogroll.md").write_text(
+        f"### Friends\n- Home blog {home} - found by discovery\n"
+    )
     site.cli("refresh")
     assert [t for _, t in entry_rows(site)] == ["Found through the homepage"]
 

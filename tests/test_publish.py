@@ -34,10 +34,10 @@ def built(site: Site, feed_server: FeedServer) -> Site:
     atom_items = [FeedItem("Atom entry", "https://atom.example/1", day(7), author="Writer")]
     site.write_blogroll(
         [
-            ("Blog", "https://blog.example/", feed_server.serve("/feed.xml", rss2_feed("Blog", "https://blog.example/", items))),
-            ("Atom", "https://atom.example/", feed_server.serve("/atom.xml", atom_feed("Atom", "https://atom.example/", atom_items))),
+            feed_server.blog("Blog", "https://blog.example/", "/feed.xml", rss2_feed, items),
+            feed_server.blog("Atom", "https://atom.example/", "/atom.xml", atom_feed, atom_items),
         ]
-    )  # fmt: skip
+    )
     assert site.cli("refresh") == 0
     assert site.cli("build") == 0
     return site
