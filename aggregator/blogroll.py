@@ -113,7 +113,8 @@ def _entry(item: _Item) -> BlogrollEntry | None:
     note = source
     if link_text is not None:
         # "[Title](url) - note": the link is the name, the rest is the note.
-        note = _FEED_LINK.sub("", note.replace(f"[{link_text}]({url})", "", 1))
+        name_link = re.compile(r"\[[^\]]*\]\(\s*<?" + re.escape(url) + r'>?(?:\s+"[^"]*")?\s*\)')
+        note = _FEED_LINK.sub("", name_link.sub("", note, count=1))
         note = note.lstrip(" -–—:,")
     else:
         note = _FEED_LINK.sub("", note)

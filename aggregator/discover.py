@@ -6,6 +6,7 @@ feeds), then ``<a>`` links that look like feeds, then common paths.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -21,8 +22,11 @@ COMMON_PATHS = (
     "/feed.xml", "/index.xml", "/rss.xml", "/atom.xml", "/feed/", "/rss/", "/feed",
     "/links/rss.xml", "/feed.json",
 )  # fmt: skip
-_SECONDARY = ("comment", "tag", "categor", "/author")
-_FEEDISH = ("rss", "atom", "feed", ".xml")
+# Whole words only: "vintage" is not a tag feed, "/feedback/" is not a feed.
+_SECONDARY = re.compile(r"\b(?:comments?|tags?|categor(?:y|ies)|author)\b", re.IGNORECASE)
+_FEED_SEGMENT = re.compile(
+    r"^(?:rss|atom|feeds?|rdf)$|^[\w.-]*\.(?:xml|rss|atom|rdf)$|^(?:rss|atom|feed)[\w-]*\.json$"
+)
 
 
 class _LinkCollector(HTMLParser):
@@ -75,12 +79,14 @@ def guess_feed_urls(page_url: str) -> list[str]:
 
 def _looks_like_feed(href: str) -> bool:
     segments = [s for s in urlsplit(href).path.lower().split("/") if s]
-    return bool(segments) and any(word in segments[-1] for word in _FEEDISH)
+    return bool(segments) and bool(_FEED_SEGMENT.match(segments[-1]))
 
 
 def _is_secondary(text: str) -> bool:
-    lowered = text.lower()
-    return any(word in lowered for word in _SECONDARY)
+    """A comments, tag, category or author feed rather than the blog's main one."""
+    parts = urlsplit(text.split(" ", 1)[0])
+    title = text.split(" ", 1)[1] if " " in text else ""
+    return bool(_SECONDARY.search(f"{parts.path} {parts.query} {title}"))
 
 
 def _add(found: list[str], url: str) -> None:

@@ -40,13 +40,15 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     if isinstance(problem, xml.sax.SAXException):
         raise ParseError(f"{url}: {_first_line(problem)}")
     feed = parsed.feed
+    # RFC 4287 §4.2.1: an entry without an author has the feed's.
+    feed_author = _title(feed, "author") or None
     entries = []
     for raw in parsed.entries:
-        entry = _entry(raw)
+        entry = _entry(raw, feed_author)
         if entry is not None:
             entries.append(entry)
     return ParsedFeed(
-        title=clean_title(feed.get("title", "")) or None,
+        title=_title(feed, "title") or None,
         site_url=_http_url(feed.get("link")),
         entries=tuple(entries),
     )
@@ -60,7 +62,7 @@ def looks_like_html(content: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _entry(raw: Any) -> ParsedEntry | None:
+def _entry(raw: Any, feed_author: str | None) -> ParsedEntry | None:
     link = _http_url(raw.get("link"))
     # dict.get: feedparser's own .get maps a missing updated to published (with a warning).
     published = _date(dict.get(raw, "published_parsed"))
@@ -68,11 +70,11 @@ def _entry(raw: Any) -> ParsedEntry | None:
     content_html = sanitize_html(_content(raw))
     summary_source = raw.get("summary") or content_html
     summary = excerpt(html_to_text(summary_source), SUMMARY_LENGTH)
-    title = clean_title(raw.get("title", "")) or excerpt(html_to_text(content_html), 60)
+    title = _title(raw, "title") or excerpt(html_to_text(content_html), 60)
     if not title and not link and not content_html:
         return None
     key = raw.get("id") or link or _hash_key(title, published or updated)
-    author = clean_title(raw.get("author", "")) or None
+    author = _title(raw, "author") or feed_author
     return ParsedEntry(
         key=key,
         url=link,
@@ -83,6 +85,15 @@ def _entry(raw: Any) -> ParsedEntry | None:
         summary=summary,
         content_html=content_html,
     )
+
+
+def _title(raw: Any, field: str) -> str:
+    """A text construct as plain text; only markup is stripped of tags (RFC 4287 §3.1)."""
+    value = str(raw.get(field) or "")
+    detail = raw.get(f"{field}_detail") or {}
+    if detail.get("type") == "text/plain":
+        return " ".join(value.split())
+    return clean_title(value)
 
 
 def _content(raw: Any) -> str:

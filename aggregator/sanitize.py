@@ -43,6 +43,11 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _WHITESPACE = re.compile(r"\s+")
+_BLOCK_TAG = re.compile(
+    r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]"
+    r"|header|hr|li|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)\b[^>]*>",
+    re.IGNORECASE,
+)
 
 
 def sanitize_html(fragment: str, base_url: str | None = None) -> str:
@@ -59,6 +64,8 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
         def attribute_filter(_tag: str, name: str, value: str) -> str:
             if name in ("href", "src", "poster") and not value.startswith("#"):
                 return urljoin(base_url, value.strip())
+            if name == "srcset":
+                return _resolve_srcset(value, base_url)
             return value
 
     return nh3.clean(
@@ -72,14 +79,23 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     )
 
 
+def _resolve_srcset(value: str, base_url: str) -> str:
+    """``a.png 1x, b.png 2x`` with each candidate URL made absolute (HTML §4.8.4.2)."""
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.strip().split(None, 1)
+        if parts:
+            parts[0] = urljoin(base_url, parts[0])
+            candidates.append(" ".join(parts))
+    return ", ".join(candidates)
+
+
 def html_to_text(fragment: str) -> str:
     """The text of an HTML fragment, entities decoded and whitespace collapsed."""
     if not fragment:
         return ""
     # Block boundaries become spaces so that words of adjacent paragraphs stay apart.
-    spaced = re.sub(
-        r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", " ", fragment, flags=re.I
-    )
+    spaced = _BLOCK_TAG.sub(" ", fragment)
     text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"})
     return _WHITESPACE.sub(" ", html.unescape(text)).strip()
 

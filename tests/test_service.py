@@ -88,7 +88,11 @@ def service(tmp_path: Path, feed_server: FeedServer) -> Iterator[Service]:
     site.write_blogroll(
         [
             ("Local Blog", "https://blog.example/", feed),
-            ("Offline Blog", "https://offline.example/", f"http://127.0.0.1:{free_port()}/feed.xml"),
+            (
+                "Offline Blog",
+                "https://offline.example/",
+                f"http://127.0.0.1:{free_port()}/feed.xml",
+            ),
         ]
     )
     running = Service(site, port)
