@@ -100,6 +100,13 @@ def test_refreshing_twice_stores_nothing_twice_and_asks_conditionally(
         assert second_request.headers["If-None-Match"] == feed_server.routes[path].etag
         assert second_request.headers["If-Modified-Since"]
         assert second_request.status == 304
+        assert first_request.headers["User-Agent"] == "aggregator/0.1.0 (+http://127.0.0.1:8080/)"
+
+
+def test_the_store_is_sqlite_in_wal_mode(three_feeds: Site) -> None:
+    three_feeds.cli("refresh")
+    with sqlite3.connect(three_feeds.root / "aggregator.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_a_changed_entry_is_updated_in_place(three_feeds: Site, feed_server: FeedServer) -> None:
