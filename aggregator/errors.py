@@ -13,11 +13,14 @@
         │   ├── FetchTimeout
         │   ├── NetworkError
         │   ├── HTTPStatusError
+        │   ├── RedirectError      a loop, too many hops, a bad Location
+        │   ├── AddressRefused     the SSRF guard refused the resolved address
         │   └── ResponseTooLarge
         └── ParseError       the response is not a feed we can read
 
 ``SourceError.kind`` is the short name stored on the source and shown by
-``aggregator status`` (``timeout``, ``network``, ``http``, ``too_large``, ``parse``).
+``aggregator status`` (``timeout``, ``network``, ``http``, ``redirect``, ``refused``,
+``too_large``, ``parse``).
 """
 
 from __future__ import annotations
@@ -70,9 +73,23 @@ class NetworkError(FetchError):
 class HTTPStatusError(FetchError):
     kind = "http"
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, retry_after: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        #: The raw Retry-After header of a 429 or 503, if any.
+        self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keeps the extra arguments when the error crosses a process boundary.
+        return (type(self), (str(self), self.status, self.retry_after))
+
+
+class RedirectError(FetchError):
+    kind = "redirect"
+
+
+class AddressRefused(FetchError):
+    kind = "refused"
 
 
 class ResponseTooLarge(FetchError):

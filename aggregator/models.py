@@ -6,8 +6,10 @@ Every datetime here is timezone-aware and in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
+
+SourceState = Literal["new", "ok", "not_modified", "failing", "rate_limited", "gone", "moved"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,31 @@ class Source:
     failure_count: int
     next_check_at: datetime | None
     entry_count: int = 0
+    first_failure_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    retry_after: datetime | None = None
+    gone_at: datetime | None = None
+    moved_at: datetime | None = None
+    body_hash: str | None = None
+    #: The shortest interval the publisher asks for between fetches.
+    publisher_interval: timedelta | None = None
+    #: The interval the source's posting frequency calls for.
+    interval: timedelta | None = None
+    aliases: tuple[str, ...] = ()
+
+    def state(self, now: datetime) -> SourceState:
+        """One word for ``status``: what is going on with this source right now."""
+        if self.gone_at is not None:
+            return "gone"
+        if self.retry_after is not None and self.retry_after > now:
+            return "rate_limited"
+        if self.failure_count:
+            return "failing"
+        if self.last_result is None:
+            return "new"
+        if self.moved_at is not None and self.moved_at == self.last_fetched_at:
+            return "moved"
+        return "not_modified" if self.last_result == "not_modified" else "ok"
 
     @property
     def display_title(self) -> str:
@@ -85,14 +112,26 @@ class Fetched:
     headers: dict[str, str]
     etag: str | None
     last_modified: str | None
+    #: Where a chain of permanent redirects (301/308) from the requested URL ended.
+    permanent_url: str | None = None
+
+    @property
+    def body_hash(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass(frozen=True)
 class NotModified:
-    """The server answered 304 to our conditional GET."""
+    """The server answered 304 to our conditional GET (or sent the same body again)."""
 
     url: str
     status: int = 304
+    headers: dict[str, str] = field(default_factory=dict)
+    permanent_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 FetchResult = Fetched | NotModified
@@ -124,6 +163,8 @@ class ParsedFeed:
     title: str | None
     site_url: str | None
     entries: tuple[ParsedEntry, ...]
+    #: What the feed asks for between fetches (RSS ttl, sy:updatePeriod/Frequency).
+    publisher_interval: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +223,7 @@ class Item:
     tags: tuple[str, ...] = ()
 
 
-SourceResult = Literal["ok", "not_modified", "error"]
+SourceResult = Literal["ok", "not_modified", "error", "gone"]
 
 
 @dataclass(frozen=True)
@@ -214,7 +255,8 @@ class RefreshOutcome:
         return sum(s.updated for s in self.sources)
 
     def summary(self) -> str:
+        failed = self.count("error") + self.count("gone")
         return (
             f"sources: {self.count('ok')} ok, {self.count('not_modified')} not modified, "
-            f"{self.count('error')} failed; entries: {self.new} new, {self.updated} updated"
+            f"{failed} failed; entries: {self.new} new, {self.updated} updated"
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.sax
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,7 +51,31 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
         title=_title(feed, "title") or None,
         site_url=_http_url(feed.get("link")),
         entries=tuple(entries),
+        publisher_interval=_publisher_interval(feed),
     )
+
+
+_SY_PERIODS = {
+    "hourly": timedelta(hours=1),
+    "daily": timedelta(days=1),
+    "weekly": timedelta(weeks=1),
+    "monthly": timedelta(days=30),
+    "yearly": timedelta(days=365),
+}
+
+
+def _publisher_interval(feed: Any) -> timedelta | None:
+    """What the feed asks for: RSS ``<ttl>`` minutes, or ``sy:updatePeriod``/``Frequency``."""
+    intervals = []
+    ttl = str(feed.get("ttl", "")).strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        intervals.append(timedelta(minutes=int(ttl)))
+    period = _SY_PERIODS.get(str(feed.get("sy_updateperiod", "")).strip().lower())
+    if period is not None:
+        frequency = str(feed.get("sy_updatefrequency", "1")).strip()
+        intervals.append(period / (int(frequency) if frequency.isdigit() and int(frequency) else 1))
+    # A day is the most any publisher hint may hold a source back.
+    return min(max(intervals), timedelta(days=1)) if intervals else None
 
 
 def looks_like_html(content: bytes) -> bool:

@@ -1,23 +1,33 @@
 """The one refresh pipeline: blogroll → due sources → fetch → parse → decide → store.
 
-Fetching and parsing run in a thread pool; everything that touches the store
-runs in the calling thread, one transaction per source. A failing source is
-recorded on that source and never stops the run.
+Fetching runs in a thread pool and parsing in a process pool (feedparser is
+pure Python, so one core would be the limit); everything that touches the
+store runs in the calling thread, one transaction per source. A failing
+source is recorded on that source and never stops the run.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import random
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aggregator.blogroll import load_blogroll
 from aggregator.discover import find_feed_links, guess_feed_urls
-from aggregator.errors import ParseError, SourceError
+from aggregator.errors import HTTPStatusError, ParseError, SourceError
 from aggregator.fetch import Fetcher
 from aggregator.models import (
     Fetched,
@@ -28,13 +38,24 @@ from aggregator.models import (
     SourceOutcome,
 )
 from aggregator.parse import looks_like_html, parse_feed
-from aggregator.policy import next_check_after_failure, next_check_after_success
+from aggregator.policy import (
+    Schedule,
+    http_freshness,
+    next_check_after_failure,
+    next_check_after_success,
+    posting_interval,
+    retry_after,
+)
 from aggregator.settings import Settings
 from aggregator.store import Store
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Parser = Callable[[bytes, str, str | None], ParsedFeed]
+
+#: Below this many due sources, parsing in the fetch threads beats starting processes.
+PROCESS_POOL_THRESHOLD = 16
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,15 @@ class _FeedFetched:
 
 
 _Attempt = _FeedFetched | NotModified | SourceError
+
+
+def schedule_of(settings: Settings) -> Schedule:
+    s = settings.schedule
+    return Schedule(
+        min_interval=timedelta(minutes=s.min_interval_minutes),
+        max_interval=timedelta(minutes=s.max_interval_minutes),
+        max_backoff=timedelta(minutes=s.max_backoff_minutes),
+    )
 
 
 def refresh(
@@ -66,36 +96,71 @@ def refresh(
         "blogroll sources=%d added=%d retired=%d", len(blogroll.entries), sync.added, sync.retired
     )
     due = store.due_sources(clock(), every=every)
-    interval = timedelta(minutes=settings.schedule.interval_minutes)
-    outcomes: list[SourceOutcome] = []
     if not due:
         return RefreshOutcome(())
+    schedule = schedule_of(settings)
+    outcomes: list[SourceOutcome] = []
     workers = max(1, min(settings.fetch.workers, len(due)))
-    with ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
+    with (
+        _parser(settings, len(due)) as parse,
+        ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool,
+    ):
         futures: dict[Future[_Attempt], Source] = {
-            pool.submit(fetch_source, fetcher, source): source for source in due
+            pool.submit(fetch_source, fetcher, source, parse): source for source in due
         }
         for future in as_completed(futures):
             if stop is not None and stop.is_set():
                 pool.shutdown(wait=False, cancel_futures=True)
                 break
             source = futures[future]
-            outcome = _record(store, source, future.result(), clock(), interval, rng)
+            outcome = _record(store, source, future.result(), clock(), schedule, rng)
             outcomes.append(outcome)
     return RefreshOutcome(tuple(outcomes))
 
 
-def fetch_source(fetcher: Fetcher, source: Source) -> _Attempt:
+@contextmanager
+def _parser(settings: Settings, due: int) -> Iterator[Parser]:
+    """``parse_feed`` in a pool of processes when the work is big enough to pay for them."""
+    processes = settings.fetch.parse_processes or os.cpu_count() or 1
+    if processes <= 1 or due < PROCESS_POOL_THRESHOLD:
+        yield parse_feed
+        return
+    # forkserver: the workers do not inherit this process's threads and locks.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    executor: Executor = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context(method)
+    )
+    try:
+
+        def parse_in_pool(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+            return executor.submit(parse_feed, content, url, content_type).result()
+
+        yield parse_in_pool
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -> _Attempt:
     """Fetch and parse one source; runs in a worker thread and touches no store."""
     url = source.feed_url or source.url
     try:
         result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
         if isinstance(result, NotModified):
             return result
+        if source.body_hash is not None and result.body_hash == source.body_hash:
+            # The same bytes again: a server without validators; nothing to parse or write.
+            return NotModified(
+                url=result.url,
+                status=result.status,
+                headers=result.headers,
+                permanent_url=result.permanent_url,
+                etag=result.etag,
+                last_modified=result.last_modified,
+            )
         if looks_like_html(result.content):
-            return _discover(fetcher, result)
+            return _discover(fetcher, result, parse)
         content_type = result.headers.get("Content-Type")
-        return _FeedFetched(result, parse_feed(result.content, result.url, content_type))
+        return _FeedFetched(result, parse(result.content, result.url, content_type))
     except SourceError as exc:
         return exc
     except Exception as exc:  # a bug in a library must not stop the other sources
@@ -103,7 +168,7 @@ def fetch_source(fetcher: Fetcher, source: Source) -> _Attempt:
         return SourceError(f"{url}: unexpected error: {type(exc).__name__}: {exc}")
 
 
-def _discover(fetcher: Fetcher, page: Fetched) -> _Attempt:
+def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> _Attempt:
     """The URL is a web page: find its feed through its links, then common paths."""
     html = page.content.decode("utf-8", errors="replace")
     linked = find_feed_links(html, page.url)
@@ -113,7 +178,7 @@ def _discover(fetcher: Fetcher, page: Fetched) -> _Attempt:
             result = fetcher.fetch(candidate)
             if isinstance(result, NotModified) or looks_like_html(result.content):
                 continue
-            feed = parse_feed(result.content, result.url, result.headers.get("Content-Type"))
+            feed = parse(result.content, result.url, result.headers.get("Content-Type"))
         except SourceError:
             continue
         log.info("source=%s discovered=%s", page.url, result.url)
@@ -129,37 +194,65 @@ def _record(
     source: Source,
     attempt: _Attempt,
     now: datetime,
-    interval: timedelta,
+    schedule: Schedule,
     rng: random.Random,
 ) -> SourceOutcome:
     url = source.feed_url or source.url
+    interval = source.interval or schedule.min_interval
     if isinstance(attempt, SourceError):
-        failures = source.failure_count + 1
-        store.record_failure(
-            source.id, attempt, now, next_check_after_failure(now, interval, failures, rng)
-        )
-        log.warning(
-            "source=%s result=error kind=%s failures=%d error=%r",
-            url,
-            attempt.kind,
-            failures,
-            str(attempt),
-        )
-        return SourceOutcome(url, "error", error=str(attempt))
-    next_check = next_check_after_success(now, interval, rng)
+        return _record_failure(store, source, attempt, now, interval, schedule, rng)
     if isinstance(attempt, NotModified):
-        store.record_not_modified(source.id, attempt.status, now, next_check)
+        publisher = _longest(source.publisher_interval, http_freshness(attempt.headers, now))
+        next_check = next_check_after_success(now, interval, publisher, rng)
+        store.record_not_modified(source.id, attempt, now, next_check)
         log.info("source=%s result=not_modified status=%d", url, attempt.status)
         return SourceOutcome(url, "not_modified")
     if attempt.discovered:
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
-    new, updated = store.store_feed(source.id, attempt.fetched, attempt.feed, now, next_check)
+    feed, fetched = attempt.feed, attempt.fetched
+    interval = posting_interval(feed.entries, now, schedule)
+    publisher = _longest(feed.publisher_interval, http_freshness(fetched.headers, now))
+    next_check = next_check_after_success(now, interval, publisher, rng)
+    new, updated = store.store_feed(source.id, fetched, feed, now, next_check, interval)
     log.info(
-        "source=%s result=ok status=%d entries=%d new=%d updated=%d",
+        "source=%s result=ok status=%d entries=%d new=%d updated=%d next_check=%s",
         url,
-        attempt.fetched.status,
-        len(attempt.feed.entries),
+        fetched.status,
+        len(feed.entries),
         new,
         updated,
+        next_check.isoformat(timespec="seconds"),
     )
     return SourceOutcome(url, "ok", new=new, updated=updated)
+
+
+def _record_failure(
+    store: Store,
+    source: Source,
+    error: SourceError,
+    now: datetime,
+    interval: timedelta,
+    schedule: Schedule,
+    rng: random.Random,
+) -> SourceOutcome:
+    url = source.feed_url or source.url
+    failures = source.failure_count + 1
+    status = error.status if isinstance(error, HTTPStatusError) else None
+    not_before = retry_after(error.retry_after, now) if isinstance(error, HTTPStatusError) else None
+    gone = status == 410
+    next_check = next_check_after_failure(now, interval, failures, rng, schedule, not_before)
+    store.record_failure(source.id, error, now, next_check, retry_after=not_before, gone=gone)
+    log.warning(
+        "source=%s result=%s kind=%s failures=%d error=%r",
+        url,
+        "gone" if gone else "error",
+        error.kind,
+        failures,
+        str(error),
+    )
+    return SourceOutcome(url, "gone" if gone else "error", error=str(error))
+
+
+def _longest(*intervals: timedelta | None) -> timedelta | None:
+    present = [i for i in intervals if i is not None]
+    return max(present) if present else None

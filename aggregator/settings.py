@@ -50,7 +50,13 @@ class OutputSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    interval_minutes: int = 60
+    #: How often the service looks for sources that are due.
+    interval_minutes: int = 10
+    #: Bounds of each source's own interval, which follows its posting frequency.
+    min_interval_minutes: int = 30
+    max_interval_minutes: int = 1440
+    #: Longest wait between two tries of a failing source.
+    max_backoff_minutes: int = 1440
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,12 @@ class FetchSettings:
     total_timeout: float = 60.0
     max_bytes: int = 10 * 1024 * 1024
     workers: int = 16
+    #: Concurrent requests to one host at most.
+    per_host: int = 2
+    #: Networks fetched from even though they are not public (loopback, private, ...).
+    allow_networks: tuple[str, ...] = ()
+    #: Processes that parse feeds; 0 means one per CPU.
+    parse_processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,12 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "own": {"posts_dir": ((str,), False)},
     "blogroll": {"file": ((str,), False)},
     "output": {"dir": ((str,), False), "items": ((int,), False)},
-    "schedule": {"interval_minutes": ((int,), False)},
+    "schedule": {
+        "interval_minutes": ((int,), False),
+        "min_interval_minutes": ((int,), False),
+        "max_interval_minutes": ((int,), False),
+        "max_backoff_minutes": ((int,), False),
+    },
     "server": {"host": ((str,), False), "port": ((int,), False)},
     "fetch": {
         "connect_timeout": ((int, float), False),
@@ -102,6 +119,9 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "total_timeout": ((int, float), False),
         "max_bytes": ((int,), False),
         "workers": ((int,), False),
+        "per_host": ((int,), False),
+        "allow_networks": ((list,), False),
+        "parse_processes": ((int,), False),
     },
 }
 _REQUIRED_SECTIONS = ("site",)
@@ -168,8 +188,13 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
 
     output = section("output")
     schedule = section("schedule")
-    if schedule.get("interval_minutes", 1) < 1:
-        raise ConfigError(f"{file}: [schedule] interval_minutes: must be at least 1")
+    for key in ("interval_minutes", "min_interval_minutes", "max_interval_minutes"):
+        if schedule.get(key, 1) < 1:
+            raise ConfigError(f"{file}: [schedule] {key}: must be at least 1")
+    if schedule.get("min_interval_minutes", 30) > schedule.get("max_interval_minutes", 1440):
+        raise ConfigError(
+            f"{file}: [schedule] min_interval_minutes: must not exceed max_interval_minutes"
+        )
     server = dict(section("server"))
     if environ.get("AGGREGATOR_SERVER_HOST"):
         server["host"] = environ["AGGREGATOR_SERVER_HOST"]
@@ -178,7 +203,12 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ConfigError(f"AGGREGATOR_SERVER_PORT: expected a port number, got {port!r}")
         server["port"] = int(port)
-    fetch = section("fetch")
+    fetch = dict(section("fetch"))
+    if "allow_networks" in fetch:
+        fetch["allow_networks"] = _networks(fetch["allow_networks"], file)
+    for key in ("workers", "per_host", "max_bytes"):
+        if fetch.get(key, 1) < 1:
+            raise ConfigError(f"{file}: [fetch] {key}: must be at least 1")
     return Settings(
         path=file,
         site=site_settings,
@@ -192,6 +222,20 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         server=ServerSettings(**_pick(server, ServerSettings)),
         fetch=FetchSettings(**_pick(fetch, FetchSettings)),
     )
+
+
+def _networks(values: list[Any], file: Path) -> tuple[str, ...]:
+    import ipaddress
+
+    networks = []
+    for value in values:
+        try:
+            networks.append(str(ipaddress.ip_network(str(value), strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{file}: [fetch] allow_networks: {value!r} is not a network like 127.0.0.0/8"
+            ) from None
+    return tuple(networks)
 
 
 def _pick(values: dict[str, Any], cls: type, skip: set[str] | None = None) -> dict[str, Any]:
@@ -225,7 +269,7 @@ def _validate(raw: dict[str, Any], file: Path) -> None:
                 raise ConfigError(f"{file}: [{name}] {key}: missing required key")
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number"}
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}
 
 
 def _type_name(value: object) -> str:

@@ -197,6 +197,7 @@ connect_timeout = 2
 read_timeout = 1
 total_timeout = 5
 workers = 4
+allow_networks = ["127.0.0.0/8"]
 """
 
 OWN_POSTS = {

@@ -10,7 +10,7 @@ import pytest
 
 from aggregator.models import ParsedEntry, Post, StoredEntry
 from aggregator.policy import (
-    MAX_BACKOFF,
+    Schedule,
     decide_entries,
     next_check_after_failure,
     next_check_after_success,
@@ -21,6 +21,8 @@ from aggregator.timeline import build_timeline, entry_id
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 SITE = SiteSettings(title="Kim's reading room", url="https://kim.example.org/", author="Kim")
+
+SCHEDULE = Schedule()
 
 
 def day(n: int) -> datetime:
@@ -172,7 +174,7 @@ def test_next_check_after_success_is_one_interval_within_ten_percent(
     interval: timedelta,
 ) -> None:
     for seed in range(50):
-        when = next_check_after_success(NOW, interval, random.Random(seed))
+        when = next_check_after_success(NOW, interval, None, random.Random(seed))
 
         assert NOW + interval * 0.9 <= when <= NOW + interval * 1.1, seed
 
@@ -180,14 +182,14 @@ def test_next_check_after_success_is_one_interval_within_ten_percent(
 def test_next_check_after_success_spreads_sources_apart() -> None:
     rng = random.Random(7)
 
-    times = {next_check_after_success(NOW, HOUR, rng) for _ in range(50)}
+    times = {next_check_after_success(NOW, HOUR, None, rng) for _ in range(50)}
 
     assert len(times) == 50
 
 
 def test_next_check_after_success_is_reproducible_with_a_seed() -> None:
-    first = next_check_after_success(NOW, HOUR, random.Random(42))
-    again = next_check_after_success(NOW, HOUR, random.Random(42))
+    first = next_check_after_success(NOW, HOUR, None, random.Random(42))
+    again = next_check_after_success(NOW, HOUR, None, random.Random(42))
 
     assert first == again
 
@@ -203,24 +205,24 @@ def test_next_check_after_success_is_reproducible_with_a_seed() -> None:
         (3, 4 * HOUR),
         (4, 8 * HOUR),
         (5, 16 * HOUR),
-        (6, MAX_BACKOFF),
-        (30, MAX_BACKOFF),
-        (10_000, MAX_BACKOFF),
+        (6, SCHEDULE.max_backoff),
+        (30, SCHEDULE.max_backoff),
+        (10_000, SCHEDULE.max_backoff),
     ],
 )
 def test_backoff_doubles_per_failure_up_to_one_day(failures: int, delay: timedelta) -> None:
-    assert next_check_after_failure(NOW, HOUR, failures, UpperBound()) == NOW + delay
+    assert next_check_after_failure(NOW, HOUR, failures, UpperBound(), SCHEDULE) == NOW + delay
 
 
 def test_zero_failures_waits_one_interval() -> None:
-    assert next_check_after_failure(NOW, HOUR, 0, UpperBound()) == NOW + HOUR
+    assert next_check_after_failure(NOW, HOUR, 0, UpperBound(), SCHEDULE) == NOW + HOUR
 
 
 def test_backoff_grows_with_each_failure_whatever_the_jitter() -> None:
     for seed in range(50):
         rng = random.Random(seed)
 
-        delays = [next_check_after_failure(NOW, HOUR, n, rng) - NOW for n in range(1, 6)]
+        delays = [next_check_after_failure(NOW, HOUR, n, rng, SCHEDULE) - NOW for n in range(1, 6)]
 
         assert delays == sorted(delays), seed
         assert len(set(delays)) == len(delays), seed
@@ -231,21 +233,21 @@ def test_backoff_grows_with_each_failure_whatever_the_jitter() -> None:
 @pytest.mark.parametrize("interval", [timedelta(minutes=10), HOUR, timedelta(days=3)])
 def test_backoff_never_exceeds_one_day(failures: int, interval: timedelta) -> None:
     for seed in range(20):
-        when = next_check_after_failure(NOW, interval, failures, random.Random(seed))
+        when = next_check_after_failure(NOW, interval, failures, random.Random(seed), SCHEDULE)
 
         assert NOW < when <= NOW + timedelta(days=1), seed
 
 
 def test_backoff_jitter_only_shortens_the_delay_by_at_most_twenty_percent() -> None:
     for seed in range(50):
-        when = next_check_after_failure(NOW, HOUR, 3, random.Random(seed))
+        when = next_check_after_failure(NOW, HOUR, 3, random.Random(seed), SCHEDULE)
 
         assert NOW + 4 * HOUR * 0.8 <= when <= NOW + 4 * HOUR, seed
 
 
 def test_backoff_from_a_seeded_random_is_reproducible() -> None:
-    first = next_check_after_failure(NOW, HOUR, 4, random.Random(3))
-    again = next_check_after_failure(NOW, HOUR, 4, random.Random(3))
+    first = next_check_after_failure(NOW, HOUR, 4, random.Random(3), SCHEDULE)
+    again = next_check_after_failure(NOW, HOUR, 4, random.Random(3), SCHEDULE)
 
     assert first == again
 

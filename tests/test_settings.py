@@ -55,7 +55,8 @@ def test_minimal_config_fills_in_every_default(tmp_path: Path) -> None:
     assert settings.output.items == 100
     assert settings.server.host == "127.0.0.1"
     assert settings.server.port == 8080
-    assert settings.schedule.interval_minutes == 60
+    assert settings.schedule.interval_minutes == 10
+    assert settings.fetch.allow_networks == ()
 
 
 def test_relative_paths_resolve_against_the_config_folder_not_the_working_directory(

@@ -6,10 +6,10 @@ transaction, so a crash loses at most the source in flight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,13 +26,14 @@ from aggregator.errors import SourceError, StoreError
 from aggregator.models import (
     BlogrollEntry,
     Fetched,
+    NotModified,
     ParsedFeed,
     Recommended,
     Source,
     StoredEntry,
 )
 from aggregator.policy import decide_entries
-from aggregator.store.schema import EntryRow, SourceRow
+from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -111,16 +112,25 @@ class Store:
         added = kept = retired = 0
         with self._session() as session:
             rows = {row.url: row for row in session.scalars(select(SourceRow))}
-            wanted = set()
+            # A blog listed by its feed URL, a former feed URL or its new one is the same source.
+            by_feed = {row.feed_url: row for row in rows.values() if row.feed_url}
+            aliases = {
+                alias.url: session.get_one(SourceRow, alias.source_id)
+                for alias in session.scalars(select(SourceAliasRow))
+            }
+            wanted: set[str] = set()
             for position, entry in enumerate(entries):
-                wanted.add(entry.url)
-                row = rows.get(entry.url)
+                row = rows.get(entry.url) or by_feed.get(entry.url) or aliases.get(entry.url)
+                if row is not None and row.url in wanted:
+                    continue  # listed twice under different URLs
                 if row is None:
                     row = SourceRow(url=entry.url, created_at=now, failure_count=0)
                     session.add(row)
+                    rows[entry.url] = row
                     added += 1
                 else:
                     kept += 1
+                wanted.add(row.url)
                 # An explicit feed URL wins; otherwise keep what discovery found.
                 if entry.feed_url:
                     if row.feed_url != entry.feed_url:
@@ -154,15 +164,47 @@ class Store:
         if not include_retired:
             query = query.where(SourceRow.active.is_(True))
         with self._session() as session:
-            return [_source(row, count) for row, count in session.execute(query)]
+            aliases: dict[int, list[str]] = {}
+            for alias in session.scalars(
+                select(SourceAliasRow).order_by(SourceAliasRow.created_at)
+            ):
+                aliases.setdefault(alias.source_id, []).append(alias.url)
+            return [
+                _source(row, count, tuple(aliases.get(row.id, ())))
+                for row, count in session.execute(query)
+            ]
 
     def due_sources(self, now: datetime, *, every: bool = False) -> list[Source]:
-        """Active sources whose next check has come (all active ones with ``every``)."""
+        """Active sources whose next check has come (all active ones with ``every``).
+
+        Gone sources and sources whose Retry-After has not passed are never due.
+        """
         return [
             s
             for s in self.list_sources()
-            if every or s.next_check_at is None or s.next_check_at <= now
+            if s.gone_at is None
+            and (s.retry_after is None or s.retry_after <= now)
+            and (every or s.next_check_at is None or s.next_check_at <= now)
         ]
+
+    def find_source(self, url: str) -> Source | None:
+        """The source listed, fed or formerly fed from ``url``."""
+        return next(
+            (
+                s
+                for s in self.list_sources(include_retired=True)
+                if url in (s.url, s.feed_url, *s.aliases)
+            ),
+            None,
+        )
+
+    def revive(self, source_id: int) -> None:
+        """Make a gone, rate-limited or failing source due now."""
+        with self._session() as session:
+            row = session.get_one(SourceRow, source_id)
+            row.gone_at = None
+            row.retry_after = None
+            row.next_check_at = None
 
     def set_feed_url(self, source_id: int, feed_url: str, site_url: str | None) -> None:
         """Remember the feed that discovery found for a homepage."""
@@ -181,55 +223,85 @@ class Store:
         feed: ParsedFeed,
         now: datetime,
         next_check_at: datetime,
+        interval: timedelta,
     ) -> tuple[int, int]:
         """Store a fetched feed's new and changed entries; returns (new, updated)."""
         with self._session() as session:
             row = session.get_one(SourceRow, source_id)
             keys = [e.key for e in feed.entries]
-            stored: dict[str, EntryRow] = {}
+            stored: dict[str, tuple[int, str]] = {}
             # Chunked so that a huge feed stays under the databases' parameter limits.
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
-                for entry_row in session.scalars(
-                    select(EntryRow).where(EntryRow.source_id == source_id, EntryRow.key.in_(chunk))
-                ):
-                    stored[entry_row.key] = entry_row
-            decision = decide_entries(
-                feed.entries, {key: r.content_hash for key, r in stored.items()}
-            )
-            for entry in decision.new:
-                session.add(
-                    EntryRow(
-                        source_id=source_id,
-                        key=entry.key,
-                        first_seen_at=now,
-                        sort_at=entry.published or entry.updated or now,
-                        **_entry_fields(entry),
+                for entry_id, key, content_hash in session.execute(
+                    select(EntryRow.id, EntryRow.key, EntryRow.content_hash).where(
+                        EntryRow.source_id == source_id, EntryRow.key.in_(chunk)
                     )
+                ):
+                    stored[key] = (entry_id, content_hash)
+            decision = decide_entries(feed.entries, {k: h for k, (_, h) in stored.items()})
+            if decision.new:
+                session.execute(
+                    insert(EntryRow),
+                    [
+                        {
+                            "source_id": source_id,
+                            "key": entry.key,
+                            "first_seen_at": now,
+                            "sort_at": entry.published or entry.updated or now,
+                            **_entry_fields(entry),
+                        }
+                        for entry in decision.new
+                    ],
                 )
-            for entry in decision.changed:
-                entry_row = stored[entry.key]
-                for name, value in _entry_fields(entry).items():
-                    setattr(entry_row, name, value)
-                entry_row.sort_at = entry.published or entry.updated or entry_row.first_seen_at
+            if decision.changed:
+                session.execute(
+                    update(EntryRow),
+                    [
+                        {"id": stored[entry.key][0], **_entry_fields(entry)}
+                        | (
+                            {"sort_at": entry.published or entry.updated}
+                            if entry.published or entry.updated
+                            else {}
+                        )
+                        for entry in decision.changed
+                    ],
+                )
             row.feed_title = feed.title or row.feed_title
             row.site_url = row.site_url or feed.site_url
             row.etag = fetched.etag
             row.last_modified = fetched.last_modified
             row.last_http_status = fetched.status
+            row.body_hash = fetched.body_hash
+            row.interval_seconds = int(interval.total_seconds())
+            row.publisher_interval_seconds = (
+                int(feed.publisher_interval.total_seconds()) if feed.publisher_interval else None
+            )
+            _move(session, row, fetched.permanent_url, now)
             _record_success(row, "ok", now, next_check_at)
             return len(decision.new), len(decision.changed)
 
     def record_not_modified(
-        self, source_id: int, status: int, now: datetime, next_check_at: datetime
+        self, source_id: int, result: NotModified, now: datetime, next_check_at: datetime
     ) -> None:
+        """A 304, or a 200 whose body is the one already stored."""
         with self._session() as session:
             row = session.get_one(SourceRow, source_id)
-            row.last_http_status = status
+            row.last_http_status = result.status
+            row.etag = result.etag or row.etag
+            row.last_modified = result.last_modified or row.last_modified
+            _move(session, row, result.permanent_url, now)
             _record_success(row, "not_modified", now, next_check_at)
 
     def record_failure(
-        self, source_id: int, error: SourceError, now: datetime, next_check_at: datetime
+        self,
+        source_id: int,
+        error: SourceError,
+        now: datetime,
+        next_check_at: datetime,
+        *,
+        retry_after: datetime | None = None,
+        gone: bool = False,
     ) -> None:
         """Record a failed fetch on its source; its stored entries are untouched."""
         with self._session() as session:
@@ -239,12 +311,14 @@ class Store:
             row.last_error_kind = error.kind
             row.last_error = str(error)
             row.last_http_status = getattr(error, "status", None)
+            if not row.failure_count:
+                row.first_failure_at = now
+            row.last_failure_at = now
             row.failure_count = (row.failure_count or 0) + 1
             row.next_check_at = next_check_at
-
-    def failure_count(self, source_id: int) -> int:
-        with self._session() as session:
-            return session.get_one(SourceRow, source_id).failure_count
+            row.retry_after = retry_after
+            if gone:
+                row.gone_at = row.gone_at or now
 
     # -- reading entries -------------------------------------------------------------
 
@@ -307,15 +381,6 @@ class Store:
             last_refresh_at=last, sources_ok=ok, sources_failed=failed, sources_total=total
         )
 
-    def reset_schedule(self, source_ids: Iterable[int]) -> None:
-        """Make sources due now (used by ``refresh --all``)."""
-        with self._session() as session:
-            session.execute(
-                update(SourceRow)
-                .where(SourceRow.id.in_(list(source_ids)))
-                .values(next_check_at=None)
-            )
-
 
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
@@ -372,7 +437,24 @@ def _record_success(row: SourceRow, result: str, now: datetime, next_check_at: d
     row.last_error_kind = None
     row.last_error = None
     row.failure_count = 0
+    row.first_failure_at = None
+    row.retry_after = None
+    row.gone_at = None
     row.next_check_at = next_check_at
+
+
+def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) -> None:
+    """Follow a permanent redirect: the new URL is fetched, the old one kept as an alias."""
+    old = row.feed_url or row.url
+    if not new_url or new_url == old:
+        return
+    if session.get(SourceAliasRow, old) is None:
+        session.add(SourceAliasRow(url=old, source_id=row.id, created_at=now))
+    stale = session.get(SourceAliasRow, new_url)
+    if stale is not None:
+        session.delete(stale)
+    row.feed_url = new_url
+    row.moved_at = now
 
 
 def _entry_fields(entry: Any) -> dict[str, Any]:
@@ -388,7 +470,7 @@ def _entry_fields(entry: Any) -> dict[str, Any]:
     }
 
 
-def _source(row: SourceRow, entry_count: int) -> Source:
+def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> Source:
     return Source(
         id=row.id,
         url=row.url,
@@ -411,7 +493,20 @@ def _source(row: SourceRow, entry_count: int) -> Source:
         failure_count=row.failure_count,
         next_check_at=row.next_check_at,
         entry_count=entry_count,
+        first_failure_at=row.first_failure_at,
+        last_failure_at=row.last_failure_at,
+        retry_after=row.retry_after,
+        gone_at=row.gone_at,
+        moved_at=row.moved_at,
+        body_hash=row.body_hash,
+        publisher_interval=_seconds(row.publisher_interval_seconds),
+        interval=_seconds(row.interval_seconds),
+        aliases=aliases,
     )
+
+
+def _seconds(value: int | None) -> timedelta | None:
+    return timedelta(seconds=value) if value is not None else None
 
 
 def _stored_entry(e: EntryRow, s: SourceRow) -> StoredEntry:

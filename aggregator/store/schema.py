@@ -76,6 +76,30 @@ class SourceRow(Base):
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Not to be fetched before this time (429/503 Retry-After).
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the feed answered 410 Gone; such a source is not fetched until revived.
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the feed last moved permanently (301/308) to its current feed_url.
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: sha256 of the last body parsed: an unchanged 200 is treated as not modified.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The shortest interval the publisher asks for (Cache-Control, Expires, ttl, sy:*).
+    publisher_interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: The interval its posting frequency calls for, from the last parsed feed.
+    interval_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class SourceAliasRow(Base):
+    """A former feed URL of a source (after a permanent redirect), so it is not added twice."""
+
+    __tablename__ = "source_aliases"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class EntryRow(Base):
@@ -83,6 +107,7 @@ class EntryRow(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "key", name="uq_entries_source_key"),
         Index("ix_entries_sort_at", "sort_at"),
+        Index("ix_entries_source_sort_at", "source_id", "sort_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
