@@ -73,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="JSON instead of text")
     status.set_defaults(handler=cmd_status)
 
+    sources = commands.add_parser("sources", help="manage sources")
+    sources_commands = sources.add_subparsers(
+        dest="sources_command", required=True, metavar="COMMAND"
+    )
+    retry = sources_commands.add_parser(
+        "retry", help="fetch a gone, rate-limited or failing source again at the next refresh"
+    )
+    retry.add_argument("url", help="the source's blogroll URL, feed URL or a former feed URL")
+    retry.set_defaults(handler=cmd_sources_retry)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
@@ -122,50 +132,76 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     with _app(settings) as app:
         sources = app.store.list_sources()
+        now = app.clock()
     if args.json:
-        print(json.dumps([_status_record(s) for s in sources], indent=2))
+        print(json.dumps([_status_record(s, now) for s in sources], indent=2))
         return 0
     if not sources:
         print("no sources: refresh reads them from the blogroll")
     for source in sources:
-        print(_status_line(source))
+        print(_status_line(source, now))
     return 0
 
 
-def _status_record(source: Source) -> dict[str, Any]:
+def _status_record(source: Source, now: datetime) -> dict[str, Any]:
     return {
         "url": source.url,
         "feed_url": source.feed_url,
+        "aliases": list(source.aliases),
         "title": source.display_title,
         "category": source.category,
+        "state": source.state(now),
         "last_fetched_at": _iso(source.last_fetched_at),
         "result": source.last_result or "never fetched",
         "error_kind": source.last_error_kind,
         "http_status": source.last_http_status,
         "entries": source.entry_count,
         "failure_count": source.failure_count,
+        "first_failure_at": _iso(source.first_failure_at),
+        "last_failure_at": _iso(source.last_failure_at),
         "last_error": source.last_error,
-        "next_check_at": _iso(source.next_check_at),
+        "retry_after": _iso(source.retry_after),
+        "gone_at": _iso(source.gone_at),
+        "moved_at": _iso(source.moved_at),
+        "next_check_at": None if source.gone_at else _iso(source.next_check_at),
     }
 
 
-def _status_line(source: Source) -> str:
+def _status_line(source: Source, now: datetime) -> str:
+    state = source.state(now)
     result = source.last_result or "new"
     if result == "error":
         result = f"error:{source.last_error_kind}"
+    next_check = "never (gone)" if source.gone_at else _iso(source.next_check_at) or "now"
     parts = [
         f"{source.feed_url or source.url}",
+        f"state={state}",
         f"result={result}",
         f"http={source.last_http_status or '-'}",
         f"entries={source.entry_count}",
         f"fetched={_iso(source.last_fetched_at) or 'never'}",
-        f"next={_iso(source.next_check_at) or 'now'}",
+        f"next={next_check}",
     ]
     if source.failure_count:
         parts.append(f"failures={source.failure_count}")
+        parts.append(f"failing_since={_iso(source.first_failure_at)}")
+    if state == "rate_limited":
+        parts.append(f"retry_after={_iso(source.retry_after)}")
+    if source.aliases:
+        parts.append(f"moved_from={','.join(source.aliases)}")
     if source.last_error:
         parts.append(f"error={json.dumps(source.last_error)}")
     return " ".join(parts)
+
+
+def cmd_sources_retry(settings: Settings, args: argparse.Namespace) -> int:
+    with _app(settings) as app:
+        source = app.store.find_source(args.url)
+        if source is None:
+            raise AggregatorError(f"{args.url}: no such source (see `aggregator status`)")
+        app.store.revive(source.id)
+    print(f"{source.feed_url or source.url}: will be fetched at the next refresh")
+    return 0
 
 
 def _iso(value: datetime | None) -> str | None:

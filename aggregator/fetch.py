@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from aggregator import __version__
@@ -205,8 +206,9 @@ class Fetcher:
         chunks: list[bytes] = []
         size = 0
         try:
-            # iter_content yields decoded bytes, so a gzip bomb is cut off by this count too.
-            for chunk in response.iter_content(_CHUNK):
+            # read1 returns after one receive, so a slow drip still meets the deadline below;
+            # it yields decoded bytes, so a gzip bomb is cut off by the size count too.
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > limits.max_bytes:
                     raise ResponseTooLarge(
@@ -217,10 +219,16 @@ class Fetcher:
                         f"{url}: took longer than {limits.total_timeout:g} s in total"
                     )
                 chunks.append(chunk)
-        except requests.exceptions.ContentDecodingError as exc:
+        except urllib3.exceptions.DecodeError as exc:
             raise FetchError(
                 f"{url}: cannot decode the compressed body: {_root_cause(exc)}"
             ) from None
+        except urllib3.exceptions.ReadTimeoutError:
+            raise FetchTimeout(
+                f"{url}: timed out reading (read {limits.read_timeout:g} s)"
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise NetworkError(f"{url}: connection broken: {_root_cause(exc)}") from None
         return b"".join(chunks)
 
 

@@ -74,8 +74,7 @@ def _publisher_interval(feed: Any) -> timedelta | None:
     if period is not None:
         frequency = str(feed.get("sy_updatefrequency", "1")).strip()
         intervals.append(period / (int(frequency) if frequency.isdigit() and int(frequency) else 1))
-    # A day is the most any publisher hint may hold a source back.
-    return min(max(intervals), timedelta(days=1)) if intervals else None
+    return max(intervals) if intervals else None
 
 
 def looks_like_html(content: bytes) -> bool:

@@ -253,6 +253,10 @@ def _record_failure(
     return SourceOutcome(url, "gone" if gone else "error", error=str(error))
 
 
+#: However long a publisher asks us to wait, a source is checked at least weekly.
+PUBLISHER_CAP = timedelta(days=7)
+
+
 def _longest(*intervals: timedelta | None) -> timedelta | None:
     present = [i for i in intervals if i is not None]
-    return max(present) if present else None
+    return min(max(present), PUBLISHER_CAP) if present else None

@@ -42,13 +42,14 @@ class AddressPolicy:
             address = address.ipv4_mapped
         if any(address in network for network in self.allowed):
             return None
+        # Most specific first: Python counts link-local and 0.0.0.0 as private too.
         for label, flag in (
             ("loopback", address.is_loopback),
-            ("private", address.is_private),
             ("link-local", address.is_link_local),
             ("multicast", address.is_multicast),
-            ("reserved", address.is_reserved),
             ("unspecified", address.is_unspecified),
+            ("reserved", address.is_reserved),
+            ("private", address.is_private),
         ):
             if flag:
                 return label

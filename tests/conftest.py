@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +36,8 @@ class Route:
     delay: float = 0.0
     #: Honour If-None-Match / If-Modified-Since with 304.
     conditional: bool = True
+    #: Seconds between 1 KiB pieces of the body (a slow drip).
+    chunk_delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -54,9 +58,11 @@ class SeenRequest:
 class FeedServer:
     """Serves registered routes and remembers every request, for assertions on what it saw."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[SeenRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         server = self
 
@@ -64,6 +70,16 @@ class FeedServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
                 route = server.routes.get(self.path)
                 status = 404 if route is None else route.status
                 if route is not None and route.delay:
@@ -91,14 +107,20 @@ class FeedServer:
                             self.send_header(name, value)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if route is not None and route.chunk_delay:
+                        for start in range(0, len(body), 1024):
+                            self.wfile.write(body[start : start + 1024])
+                            self.wfile.flush()
+                            time.sleep(route.chunk_delay)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -121,13 +143,23 @@ class FeedServer:
             return [r for r in self.seen if r.path == path]
 
 
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    server = FeedServer()
+def _running(host: str) -> Iterator[FeedServer]:
+    server = FeedServer(host)
     server.thread.start()
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    yield from _running("127.0.0.1")
+
+
+@pytest.fixture
+def other_host_server() -> Iterator[FeedServer]:
+    """A second server on another loopback address, i.e. another host as far as limits go."""
+    yield from _running("127.0.0.2")
 
 
 @dataclass
@@ -164,6 +196,17 @@ class Site:
 
     def cli(self, *args: str) -> int:
         return main(["--config", str(self.config), *args])
+
+    def set_fetch(self, **values: object) -> None:
+        """Change [fetch] settings of this site's config."""
+        text = self.config.read_text()
+        for key, value in values.items():
+            rendered = json.dumps(value)
+            if re.search(rf"^{key} = .*$", text, flags=re.M):
+                text = re.sub(rf"^{key} = .*$", f"{key} = {rendered}", text, flags=re.M)
+            else:
+                text = text.replace("[fetch]\n", f"[fetch]\n{key} = {rendered}\n")
+        self.config.write_text(text)
 
 
 SITE_TOML = """\
