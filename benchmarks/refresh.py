@@ -1,0 +1,206 @@
+"""Refresh throughput: `aggregator refresh --all` on N generated feeds served on loopback.
+
+    python benchmarks/refresh.py --n 1000 [--peer reader] [--seed 1] [--hosts 8]
+
+Runs three workloads on a fresh SQLite database: cold (every entry new), warm
+(every feed answers 304) and 10 % changed; prints wall time, CPU time, peak
+RSS of all processes together, and feeds per second. With ``--peer reader``
+the same workloads run with lemon24/reader (PyPI ``reader``) against the same
+server, and the ratio is printed. Only 127.0.0.0/8 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+sys.path.insert(0, str(Path(__file__).parent))
+from feedsite import FeedSite  # noqa: E402
+
+WORKLOADS = ("cold (all new)", "warm (all 304)", "10 % changed")
+
+
+@dataclass(frozen=True)
+class Figures:
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    feeds: int
+    output: str
+
+    @property
+    def feeds_per_second(self) -> float:
+        return self.feeds / self.wall if self.wall else 0.0
+
+
+class TreeMemory:
+    """Samples the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            self._stop.wait(0.02)
+
+
+def _tree_rss(root: int) -> int:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: list[str], feeds: int, env: dict[str, str] | None = None) -> Figures:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    with TreeMemory(process.pid) as memory:
+        output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output.decode()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Figures(wall, cpu, memory.peak / 2**20, feeds, output.decode().strip())
+
+
+def write_site(folder: Path, site: FeedSite) -> Path:
+    outlines = "\n".join(
+        f'<outline type="rss" text="Blog {i}" xmlUrl={quoteattr(url)}/>'
+        for i, url in enumerate(site.urls())
+    )
+    (folder / "blogroll.opml").write_text(
+        f'<?xml version="1.0"?>\n<opml version="2.0"><head><title>Bench</title></head>'
+        f"<body>\n{outlines}\n</body></opml>\n"
+    )
+    (folder / "posts").mkdir(exist_ok=True)
+    config = folder / "aggregator.toml"
+    config.write_text(
+        '[site]\ntitle = "Benchmark"\nurl = "http://127.0.0.1:8080/"\nauthor = "Bench"\n'
+        '[blogroll]\nfile = "blogroll.opml"\n'
+        '[fetch]\nallow_networks = ["127.0.0.0/8"]\n'
+    )
+    return config
+
+
+READER_SCRIPT = """
+import sys, logging
+from reader import make_reader
+reader = make_reader(sys.argv[1])
+if sys.argv[2] == "add":
+    for url in sys.argv[3:]:
+        reader.add_feed(url, exist_ok=True)
+else:
+    reader.update_feeds(workers=int(sys.argv[3]), scheduled=False)
+    counts = reader.get_entry_counts()
+    print(f"entries={counts.total}")
+"""
+
+
+def run_aggregator(site: FeedSite, folder: Path) -> list[Figures]:
+    config = write_site(folder, site)
+    command = [sys.executable, "-m", "aggregator", "--config", str(config), "refresh", "--all"]
+    results = [measure(command, site.n), measure(command, site.n)]
+    site.change(10)
+    results.append(measure(command, site.n))
+    return results
+
+
+def run_reader(site: FeedSite, folder: Path, workers: int) -> list[Figures]:
+    database = str(folder / "reader.sqlite")
+    subprocess.run([sys.executable, "-c", READER_SCRIPT, database, "add", *site.urls()], check=True)
+    command = [sys.executable, "-c", READER_SCRIPT, database, "update", str(workers)]
+    results = [measure(command, site.n), measure(command, site.n)]
+    site.change(10)
+    results.append(measure(command, site.n))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="number of feeds")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hosts", type=int, default=8, help="loopback addresses to spread over")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--peer", choices=["reader"], help="also run this peer and compare")
+    parser.add_argument("--reader-workers", type=int, default=16)
+    args = parser.parse_args()
+
+    print(f"generating and serving {args.n} feeds on {args.hosts} loopback addresses…", flush=True)
+    started = time.perf_counter()
+    with FeedSite(args.n, args.seed, args.hosts, args.port) as site:
+        print(f"server ready in {time.perf_counter() - started:.1f} s", flush=True)
+        with tempfile.TemporaryDirectory(prefix="aggregator-bench-") as tmp:
+            ours = run_aggregator(site, Path(tmp))
+        for figures in ours:
+            print("  aggregator:", figures.output.splitlines()[-1])
+    peer: list[Figures] | None = None
+    if args.peer == "reader":
+        with (
+            FeedSite(args.n, args.seed, args.hosts, args.port) as site,
+            tempfile.TemporaryDirectory(prefix="reader-bench-") as tmp,
+        ):
+            peer = run_reader(site, Path(tmp), args.reader_workers)
+        for figures in peer:
+            print("  reader:", figures.output.splitlines()[-1] if figures.output else "")
+
+    print()
+    print(f"N = {args.n} feeds, {os.cpu_count()} CPUs")
+    header = f"{'workload':<16} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'feeds/s':>8}"
+    if peer:
+        header += f" | {'reader wall s':>13} {'cpu s':>7} {'peak MB':>8} | {'speed-up':>8}"
+    print(header)
+    for index, name in enumerate(WORKLOADS):
+        ours_f = ours[index]
+        line = (
+            f"{name:<16} {ours_f.wall:>7.2f} {ours_f.cpu:>7.2f} {ours_f.peak_rss_mb:>8.0f} "
+            f"{ours_f.feeds_per_second:>8.0f}"
+        )
+        if peer:
+            theirs = peer[index]
+            line += (
+                f" | {theirs.wall:>13.2f} {theirs.cpu:>7.2f} {theirs.peak_rss_mb:>8.0f} |"
+                f" {theirs.wall / ours_f.wall:>7.1f}×"
+            )
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
