@@ -20,12 +20,61 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
-WORDS = (
-    "feed river blog garden note static small web reader write slowly archive link post "
-    "morning kernel lisp synth tape field moss harbor signal noise model latent spectral "
-    "diffusion sampler tensor rabbit boat sail solar battery paper ink drawing music ambient "
-    "mix record vinyl loop tempo chord city walk bridge window lamp tea bread"
-).split()
+WORDS = [
+    "feed",
+    "river",
+    "blog",
+    "garden",
+    "note",
+    "static",
+    "small",
+    "web",
+    "reader",
+    "write",
+    "slowly",
+    "archive",
+    "link",
+    "post",
+    "morning",
+    "kernel",
+    "lisp",
+    "synth",
+    "tape",
+    "field",
+    "moss",
+    "harbor",
+    "signal",
+    "noise",
+    "model",
+    "latent",
+    "spectral",
+    "diffusion",
+    "sampler",
+    "tensor",
+    "rabbit",
+    "boat",
+    "sail",
+    "solar",
+    "battery",
+    "paper",
+    "ink",
+    "drawing",
+    "music",
+    "ambient",
+    "mix",
+    "record",
+    "vinyl",
+    "loop",
+    "tempo",
+    "chord",
+    "city",
+    "walk",
+    "bridge",
+    "window",
+    "lamp",
+    "tea",
+    "bread",
+]
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 LAST_MODIFIED = format_datetime(BASE, usegmt=True)
 

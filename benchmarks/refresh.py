@@ -24,7 +24,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 sys.path.insert(0, str(Path(__file__).parent))
-from feedsite import FeedSite  # noqa: E402
+from feedsite import FeedSite
 
 WORKLOADS = ("cold (all new)", "warm (all 304)", "10 % changed")
 
