@@ -61,7 +61,7 @@ def refresh(
     """Sync the blogroll into the store, then fetch and store every due source."""
     rng = rng or random.Random()
     blogroll = load_blogroll(settings.blogroll.file)
-    sync = store.sync_blogroll(blogroll.entries, clock())
+    sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
     log.info(
         "blogroll sources=%d added=%d retired=%d", len(blogroll.entries), sync.added, sync.retired
     )
@@ -80,7 +80,15 @@ def refresh(
                 pool.shutdown(wait=False, cancel_futures=True)
                 break
             source = futures[future]
-            outcome = _record(store, source, future.result(), clock(), interval, rng)
+            outcome = _record(
+                store,
+                source,
+                future.result(),
+                clock(),
+                interval,
+                rng,
+                clamp_future=settings.content.clamp_future_dates,
+            )
             outcomes.append(outcome)
     return RefreshOutcome(tuple(outcomes))
 
@@ -131,6 +139,8 @@ def _record(
     now: datetime,
     interval: timedelta,
     rng: random.Random,
+    *,
+    clamp_future: bool = True,
 ) -> SourceOutcome:
     url = source.feed_url or source.url
     if isinstance(attempt, SourceError):
@@ -153,7 +163,9 @@ def _record(
         return SourceOutcome(url, "not_modified")
     if attempt.discovered:
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
-    new, updated = store.store_feed(source.id, attempt.fetched, attempt.feed, now, next_check)
+    new, updated = store.store_feed(
+        source.id, attempt.fetched, attempt.feed, now, next_check, clamp_future=clamp_future
+    )
     log.info(
         "source=%s result=ok status=%d entries=%d new=%d updated=%d",
         url,

@@ -76,6 +76,11 @@ class SourceRow(Base):
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    feed_description: Mapped[str | None] = mapped_column(Text)
+    feed_icon: Mapped[str | None] = mapped_column(String(2048))
+    feed_language: Mapped[str | None] = mapped_column(String(64))
+    #: The owner's own blog feed (``own.feed_url``): its entries are own posts.
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class EntryRow(Base):
@@ -99,3 +104,7 @@ class EntryRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     content_html: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The hash before the last change: a feed flipping between two versions does not churn.
+    previous_content_hash: Mapped[str | None] = mapped_column(String(64))
+    #: [{"url", "type", "length"}]
+    enclosures: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
