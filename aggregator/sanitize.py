@@ -41,6 +41,13 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
+#: Raster images only: an SVG can carry script.
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|avif)[;,]", re.IGNORECASE)
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
+# nh3's serializer always double-quotes values, which may hold ">".
+_IMG_TAG = re.compile(r'<img((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
+_ALT = re.compile(r'\salt(?:="|\s|$)')
 
 _WHITESPACE = re.compile(r"\s+")
 _BLOCK_TAG = re.compile(
@@ -51,32 +58,52 @@ _BLOCK_TAG = re.compile(
 
 
 def sanitize_html(fragment: str, base_url: str | None = None) -> str:
-    """Keep only allow-listed tags, attributes and URL schemes; links get rel=noopener.
+    """Keep only allow-listed tags, attributes and URL schemes.
 
-    With ``base_url``, relative ``href`` and ``src`` values are made absolute, so the
-    HTML still works when it is read elsewhere (an outgoing feed, a feed reader).
+    Links get ``rel="noopener noreferrer"``; images load lazily, send no referrer
+    and always have an ``alt`` (empty when the source gave none). ``data:`` URLs
+    survive only as raster images in ``img src``. With ``base_url``, relative
+    ``href`` and ``src`` values are made absolute, so the HTML still works when it
+    is read elsewhere (an outgoing feed, a feed reader).
     """
     if not fragment:
         return ""
-    attribute_filter = None
-    if base_url:
 
-        def attribute_filter(_tag: str, name: str, value: str) -> str:
-            if name in ("href", "src", "poster") and not value.startswith("#"):
-                return urljoin(base_url, value.strip())
-            if name == "srcset":
-                return _resolve_srcset(value, base_url)
+    def attribute_filter(tag: str, name: str, value: str) -> str | None:
+        if name in _URL_ATTRIBUTES:
+            url = value.strip()
+            if _scheme(url) == "data":
+                return url if tag == "img" and name == "src" and _DATA_IMAGE.match(url) else None
+            if base_url and not url.startswith("#"):
+                return urljoin(base_url, url)
             return value
+        if name == "srcset" and base_url:
+            return _resolve_srcset(value, base_url)
+        return value
 
-    return nh3.clean(
+    clean = nh3.clean(
         fragment,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
+        url_schemes=set(URL_SCHEMES) | {"data"},
         link_rel="noopener noreferrer",
         strip_comments=True,
         attribute_filter=attribute_filter,
     )
+    return _IMG_TAG.sub(_with_alt, clean)
+
+
+def _scheme(url: str) -> str:
+    """The scheme of a URL as a browser reads it: control characters and whitespace ignored."""
+    head = _IGNORED_IN_SCHEME.sub("", url.split(":", 1)[0]) if ":" in url else ""
+    return head.lower()
+
+
+def _with_alt(match: re.Match[str]) -> str:
+    # Added here rather than by nh3, whose order of added attributes varies between runs.
+    attributes = match.group(1)
+    alt = "" if _ALT.search(attributes) else ' alt=""'
+    return f'<img{attributes}{alt} loading="lazy" referrerpolicy="no-referrer">'
 
 
 def _resolve_srcset(value: str, base_url: str) -> str:
