@@ -28,7 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from aggregator.errors import PostError
 from aggregator.models import Post
-from aggregator.sanitize import excerpt, html_to_text, sanitize_html
+from aggregator.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ def _first_paragraph(content_html: str) -> str:
 
 
 def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    return " ".join(strip_control_characters(str(value)).split()) if value is not None else ""
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ _IMG_TAG = re.compile(r'<img((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
 _ALT = re.compile(r'\salt(?:="|\s|$)')
 
 _WHITESPACE = re.compile(r"\s+")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _BLOCK_TAG = re.compile(
     r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]"
     r"|header|hr|li|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)\b[^>]*>",
@@ -90,7 +91,13 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
         strip_comments=True,
         attribute_filter=attribute_filter,
     )
-    return _IMG_TAG.sub(_with_alt, clean)
+    return strip_control_characters(_IMG_TAG.sub(_with_alt, clean))
+
+
+def strip_control_characters(text: str) -> str:
+    """``text`` without the control characters XML 1.0 cannot carry, so that the
+    outgoing feeds can always be written."""
+    return _XML_INVALID.sub("", text)
 
 
 def _scheme(url: str) -> str:
@@ -124,12 +131,12 @@ def html_to_text(fragment: str) -> str:
     # Block boundaries become spaces so that words of adjacent paragraphs stay apart.
     spaced = _BLOCK_TAG.sub(" ", fragment)
     text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"})
-    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+    return _WHITESPACE.sub(" ", strip_control_characters(html.unescape(text))).strip()
 
 
 def excerpt(text: str, limit: int = 280) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = _WHITESPACE.sub(" ", strip_control_characters(text)).strip()
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
