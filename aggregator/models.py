@@ -95,6 +95,12 @@ class Source:
             return "moved"
         return "not_modified" if self.last_result == "not_modified" else "ok"
 
+    feed_description: str | None = None
+    feed_icon: str | None = None
+    feed_language: str | None = None
+    #: The owner's own blog feed (``own.feed_url``).
+    is_own: bool = False
+
     @property
     def display_title(self) -> str:
         from urllib.parse import urlsplit
@@ -138,6 +144,16 @@ FetchResult = Fetched | NotModified
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A file attached to an entry (a podcast episode, say): RSS enclosure, Atom
+    ``link rel="enclosure"``, JSON Feed attachment."""
+
+    url: str
+    type: str | None = None
+    length: int | None = None
+
+
+@dataclass(frozen=True)
 class ParsedEntry:
     """One entry of a feed, normalised and sanitized, ready to store."""
 
@@ -149,12 +165,15 @@ class ParsedEntry:
     updated: datetime | None
     summary: str
     content_html: str
+    enclosures: tuple[Enclosure, ...] = ()
 
     @property
     def content_hash(self) -> str:
         import hashlib
 
-        parts = (self.url or "", self.title, self.author or "", self.summary, self.content_html)
+        parts = [self.url or "", self.title, self.author or "", self.summary, self.content_html]
+        # Only when present, so that hashes stored before enclosures were kept still match.
+        parts += [f"{e.url} {e.type or ''} {e.length or ''}" for e in self.enclosures]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -165,6 +184,10 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     #: What the feed asks for between fetches (RSS ttl, sy:updatePeriod/Frequency).
     publisher_interval: timedelta | None = None
+    description: str | None = None
+    #: The feed's icon or logo (an absolute http(s) URL).
+    icon: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +205,10 @@ class Post:
     summary: str
     content_html: str
     metadata: dict[str, object] = field(default_factory=dict, compare=False)
+    #: The page relative to the site root, from the permalink pattern (``posts/SLUG/``).
+    local_path: str = ""
+    #: An Atom id the front matter gives (``id``); else one is made from the slug.
+    atom_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +228,9 @@ class StoredEntry:
     source_title: str
     source_url: str | None
     source_feed_url: str | None
+    #: Whether the source is the owner's own blog feed (``own.feed_url``).
+    source_is_own: bool = False
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +251,7 @@ class Item:
     summary: str
     content_html: str
     tags: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 SourceResult = Literal["ok", "not_modified", "error", "gone"]

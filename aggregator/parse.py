@@ -1,58 +1,74 @@
 """The one adapter around feedparser: response bytes + URL → ParsedFeed.
 
-No other module imports feedparser. feedparser's own sanitizer is off: its
-output goes through our stricter allow-list (``sanitize``) instead.
+JSON Feed goes to ``jsonfeed`` instead. No other module imports feedparser.
+feedparser's own sanitizer is off: its output goes through our stricter
+allow-list (``sanitize``) instead.
 """
 
 from __future__ import annotations
 
-import hashlib
+import html
 import re
 import xml.sax
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from aggregator.errors import ParseError
-from aggregator.models import ParsedEntry, ParsedFeed
+from aggregator.jsonfeed import looks_like_json, parse_json_feed
+from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
+from aggregator.reconcile import disambiguate_keys, hash_key
 from aggregator.sanitize import clean_title, excerpt, html_to_text, sanitize_html
 
-SUMMARY_LENGTH = 280
+#: Entries are stored with the longest excerpt; pages cut it to ``[content] summary_length``.
+SUMMARY_LENGTH = 1000
+#: A missing title is made of the content's first words, at most this long.
+TITLE_FROM_CONTENT = 60
 _PROLOGUE = re.compile(rb"^(?:\s*(?:<\?.*?\?>|<!--.*?-->))*", re.DOTALL)
 
 
 def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a feed document; raise ParseError when it is not a feed at all."""
+    """Parse a feed document (RSS, Atom, RDF or JSON Feed); raise ParseError when it is
+    not a feed at all."""
+    if looks_like_json(content):
+        return parse_json_feed(content, url)
+    content, content_type = normalise_encoding(content, content_type)
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    # Relative URLs are resolved by our sanitizer: feedparser's own pass re-parses every
-    # piece of HTML in pure Python and took half of the parse time.
+    # Relative URLs are resolved here, not by feedparser: the entry's link is a better
+    # base than the feed's URL for HTML written for the entry's page.
     parsed = feedparser.parse(
         content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     problem = parsed.get("bozo_exception")
     if not parsed.get("version") and not parsed.entries:
         detail = f": {_first_line(problem)}" if problem else ""
-        raise ParseError(f"{url}: not a feed (RSS, Atom or RDF){detail}")
+        raise ParseError(f"{url}: not a feed (RSS, Atom, RDF or JSON Feed){detail}")
     # A document that is not well-formed XML may be cut off or garbled: what a lenient
     # parse recovers from it can be wrong, so the source fails and keeps its entries.
     if isinstance(problem, xml.sax.SAXException):
         raise ParseError(f"{url}: {_first_line(problem)}")
     feed = parsed.feed
     # RFC 4287 §4.2.1: an entry without an author has the feed's.
-    feed_author = _title(feed, "author") or None
+    feed_author = _authors(feed)
     entries = []
     for raw in parsed.entries:
         entry = _entry(raw, feed_author, url)
         if entry is not None:
             entries.append(entry)
+    image = feed.get("image") or {}
     return ParsedFeed(
         title=_title(feed, "title") or None,
-        site_url=_http_url(feed.get("link")),
-        entries=tuple(entries),
+        site_url=_http_url(feed.get("link"), url),
+        entries=disambiguate_keys(entries),
+        description=_title(feed, "subtitle") or None,
+        icon=_http_url(feed.get("icon"), url)
+        or _http_url(feed.get("logo"), url)
+        or _http_url(image.get("href") or image.get("url"), url),
+        language=str(feed.get("language") or "").strip() or None,
         publisher_interval=_publisher_interval(feed),
     )
 
@@ -79,6 +95,62 @@ def _publisher_interval(feed: Any) -> timedelta | None:
     return max(intervals) if intervals else None
 
 
+def normalise_encoding(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """The body and Content-Type with an encoding declaration that matches the bytes.
+
+    Feeds often declare the wrong encoding. A body that is valid UTF-8 (and not
+    plain ASCII) is UTF-8 whatever it says; one that is not UTF-8 but claims to
+    be, or claims nothing, is read as windows-1252; ISO-8859-1 is read as
+    windows-1252, as browsers do. UTF-16 and UTF-32 are left to feedparser.
+    """
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:200]:
+        return content, content_type
+    header_charset = _charset(content_type)
+    declaration = _XML_DECLARATION.match(content)
+    declared_in_body = declaration.group("encoding") if declaration else None
+    declared = (header_charset or (declared_in_body or b"").decode("ascii", "ignore")).lower()
+    try:
+        content.decode("utf-8")
+        is_utf8 = True
+    except UnicodeDecodeError:
+        is_utf8 = False
+    if is_utf8:
+        if content.isascii() or declared in _UTF8_NAMES:
+            return content, content_type
+        wanted = "utf-8"
+    elif declared in ("", *_UTF8_NAMES, "us-ascii", "ascii", *_LATIN1_NAMES):
+        wanted = "windows-1252"
+    else:
+        return content, content_type
+    return _declare(content, declaration, wanted), _without_charset(content_type)
+
+
+_UTF8_NAMES = ("utf-8", "utf8")
+_LATIN1_NAMES = ("iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1")
+_XML_DECLARATION = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?(?:encoding\s*=\s*[\"'](?P<encoding>[^\"']+)[\"'])?[^>]*\?>"
+)
+
+
+def _charset(content_type: str | None) -> str:
+    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type or "", re.IGNORECASE)
+    return match.group(1) if match else ""
+
+
+def _without_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return content_type
+    # application/xml: without a charset, the document's own declaration counts (RFC 7303).
+    return "application/xml"
+
+
+def _declare(content: bytes, declaration: re.Match[bytes] | None, encoding: str) -> bytes:
+    new = f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+    if declaration is None:
+        return new + b"\n" + content.removeprefix(b"\xef\xbb\xbf")
+    return new + content[declaration.end() :]
+
+
 def looks_like_html(content: bytes) -> bool:
     """Whether a response body is a web page rather than a feed."""
     head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -88,32 +160,66 @@ def looks_like_html(content: bytes) -> bool:
 
 
 def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | None:
-    link = _http_url(raw.get("link"))
+    link = _http_url(raw.get("link"), feed_url)
     # dict.get: feedparser's own .get maps a missing updated to published (with a warning).
     published = _date(dict.get(raw, "published_parsed"))
     updated = _date(dict.get(raw, "updated_parsed"))
-    html, base = _content(raw)
-    # xml:base (feedparser folds it into .base, which is the feed's URL when there is none),
-    # else the entry's link, else the feed's URL.
-    xml_base = _http_url(base) if base != feed_url else None
-    content_html = sanitize_html(html, base_url=xml_base or link or feed_url)
+    raw_content, content_base = _content(raw)
+    content_html = sanitize_html(raw_content, base_url=_base(content_base, link, feed_url))
+    summary_detail = raw.get("summary_detail") or {}
     summary_source = raw.get("summary") or content_html
     summary = excerpt(html_to_text(summary_source), SUMMARY_LENGTH)
-    title = _title(raw, "title") or excerpt(html_to_text(content_html), 60)
+    if summary_detail.get("type") == "text/plain" and raw.get("summary"):
+        summary = excerpt(" ".join(str(raw["summary"]).split()), SUMMARY_LENGTH)
+    title = _title(raw, "title") or excerpt(html_to_text(content_html), TITLE_FROM_CONTENT)
     if not title and not link and not content_html:
         return None
-    key = raw.get("id") or link or _hash_key(title, published or updated)
-    author = _title(raw, "author") or feed_author
+    key = str(raw.get("id") or "").strip() or link or hash_key(title, published or updated)
     return ParsedEntry(
         key=key,
         url=link,
         title=title or "Untitled",
-        author=author,
+        author=_authors(raw) or feed_author,
         published=published or updated,
         updated=updated or published,
         summary=summary,
         content_html=content_html,
+        enclosures=_enclosures(raw, link or feed_url),
     )
+
+
+def _base(declared: str | None, link: str | None, feed_url: str) -> str:
+    """What relative URLs in an entry's HTML are relative to: ``xml:base`` when the
+    feed sets one, else the entry's own page, else the feed."""
+    if declared and declared != feed_url:
+        return declared
+    return link or feed_url
+
+
+def _authors(raw: Any) -> str | None:
+    names = []
+    for person in raw.get("authors") or []:
+        name = clean_title(str(person.get("name") or "")) if hasattr(person, "get") else ""
+        if name and name not in names:
+            names.append(name)
+    return ", ".join(names) or _title(raw, "author") or None
+
+
+def _enclosures(raw: Any, base: str) -> tuple[Enclosure, ...]:
+    found: list[Enclosure] = []
+    for item in raw.get("enclosures") or []:
+        url = _http_url(item.get("href") or item.get("url"), base)
+        if url is None or any(e.url == url for e in found):
+            continue
+        length = str(item.get("length") or "").strip()
+        found.append(
+            Enclosure(
+                url=url,
+                type=str(item.get("type") or "").strip() or None,
+                length=int(length) if length.isdigit() else None,
+            )
+        )
+    return tuple(found)
 
 
 def _title(raw: Any, field: str) -> str:
@@ -126,15 +232,22 @@ def _title(raw: Any, field: str) -> str:
 
 
 def _content(raw: Any) -> tuple[str, str | None]:
-    """The entry's HTML and the base URL it was written against."""
+    """The entry's HTML and the base URL feedparser saw for it."""
     contents = raw.get("content") or []
     for item in contents:
         if item.get("type") in ("text/html", "application/xhtml+xml"):
             return str(item.get("value", "")), item.get("base")
     if contents:
-        return str(contents[0].get("value", "")), contents[0].get("base")
+        return _as_html(contents[0]), contents[0].get("base")
     detail = raw.get("summary_detail") or {}
-    return str(raw.get("summary", "")), detail.get("base")
+    return _as_html(detail) if detail else str(raw.get("summary", "")), detail.get("base")
+
+
+def _as_html(detail: Any) -> str:
+    value = str(detail.get("value", ""))
+    if detail.get("type") == "text/plain":
+        return html.escape(value, quote=False)
+    return value
 
 
 def _date(value: Any) -> datetime | None:
@@ -150,16 +263,12 @@ def _date(value: Any) -> datetime | None:
         return None
 
 
-def _http_url(value: Any) -> str | None:
-    if not isinstance(value, str):
+def _http_url(value: Any, base: str) -> str | None:
+    """An absolute http(s) URL, relative ones resolved against ``base``; else None."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    value = value.strip()
-    return value if urlsplit(value).scheme in ("http", "https") else None
-
-
-def _hash_key(title: str, date: datetime | None) -> str:
-    seed = f"{title}\x1f{date.isoformat() if date else ''}"
-    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+    url = urljoin(base, value.strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def _first_line(value: object) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import ftfy
+import ftfy.badness
 import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
@@ -27,11 +28,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from aggregator.errors import PostError
 from aggregator.models import Post
-from aggregator.sanitize import excerpt, html_to_text, sanitize_html
+from aggregator.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
 
 log = logging.getLogger(__name__)
 
 SUMMARY_LENGTH = 280
+DEFAULT_PERMALINK = "/posts/{slug}/"
 #: ftfy limited to encoding repairs: quotes, widths and ligatures are the author's choice.
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False,
@@ -54,7 +56,13 @@ class LoadedPosts:
     errors: tuple[PostError, ...]
 
 
-def load_posts(posts_dir: Path, site_url: str) -> LoadedPosts:
+def load_posts(
+    posts_dir: Path,
+    site_url: str,
+    *,
+    permalink: str = DEFAULT_PERMALINK,
+    summary_length: int = SUMMARY_LENGTH,
+) -> LoadedPosts:
     """Read every ``*.md`` in ``posts_dir``, newest first; drafts are left out."""
     if not posts_dir.is_dir():
         return LoadedPosts((), (PostError(f"{posts_dir}: posts folder not found"),))
@@ -63,7 +71,14 @@ def load_posts(posts_dir: Path, site_url: str) -> LoadedPosts:
     for path in sorted(posts_dir.rglob("*.md")):
         try:
             text = path.read_bytes().decode("utf-8")
-            post = parse_post(text, path, site_url, mtime=path.stat().st_mtime)
+            post = parse_post(
+                text,
+                path,
+                site_url,
+                mtime=path.stat().st_mtime,
+                permalink=permalink,
+                summary_length=summary_length,
+            )
         except UnicodeDecodeError as exc:
             errors.append(PostError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"))
             continue
@@ -76,6 +91,7 @@ def load_posts(posts_dir: Path, site_url: str) -> LoadedPosts:
         if not post.draft:
             posts.append(post)
     slugs: dict[str, str] = {}
+    pages: dict[str, str] = {}
     unique: list[Post] = []
     for post in sorted(posts, key=lambda p: p.published, reverse=True):
         if post.slug in slugs:
@@ -83,21 +99,57 @@ def load_posts(posts_dir: Path, site_url: str) -> LoadedPosts:
                 PostError(f"{post.path}: slug {post.slug!r} is already used by {slugs[post.slug]}")
             )
             continue
+        taken = pages.get(post.local_path)
+        if taken:
+            errors.append(
+                PostError(f"{post.path}: page {post.local_path!r} is already used by {taken}")
+            )
+            continue
         slugs[post.slug] = post.path
+        pages[post.local_path] = post.path
         unique.append(post)
     return LoadedPosts(tuple(unique), tuple(errors))
 
 
-def post_url(site_url: str, slug: str) -> str:
-    """The permalink of a post: ``SITE/posts/SLUG/``."""
-    return urljoin(site_url, f"posts/{slug}/")
+def post_path(slug: str, published: datetime, pattern: str = DEFAULT_PERMALINK) -> str:
+    """A post's page relative to the site root, from the permalink pattern: ``posts/SLUG/``."""
+    return pattern.format(
+        slug=slug,
+        year=f"{published.year:04d}",
+        month=f"{published.month:02d}",
+        day=f"{published.day:02d}",
+    ).lstrip("/")
 
 
-def parse_post(text: str, path: Path, site_url: str, *, mtime: float | None = None) -> Post:
+def post_url(
+    site_url: str,
+    slug: str,
+    published: datetime | None = None,
+    pattern: str = DEFAULT_PERMALINK,
+) -> str:
+    """The permalink of a post: ``SITE/posts/SLUG/`` with the default pattern."""
+    moment = published or datetime(1970, 1, 1, tzinfo=UTC)
+    return urljoin(site_url, post_path(slug, moment, pattern))
+
+
+def parse_post(
+    text: str,
+    path: Path,
+    site_url: str,
+    *,
+    mtime: float | None = None,
+    permalink: str = DEFAULT_PERMALINK,
+    summary_length: int = SUMMARY_LENGTH,
+) -> Post:
     """Turn one Markdown file's text into a Post; raise PostError naming the file."""
     # Posts pasted through the wrong encoding (UTF-8 read as Mac Roman or cp1252) are repaired.
     fixed = ftfy.fix_text(text, _ENCODING_ONLY)
-    if fixed != text:
+    if ftfy.badness.is_bad(fixed):
+        # ftfy could not undo it (a byte lost or changed on the way): a half repair
+        # would garble it further, so the text stays as written.
+        log.warning("post=%s mojibake=unrepaired: text looks mis-decoded, left as it is", path)
+        fixed = text
+    elif fixed != text:
         log.info("post=%s repaired=mojibake", path)
     meta, body = _split_front_matter(fixed.lstrip("\ufeff"), path)
     stem_match = _JEKYLL_NAME.match(path.stem)
@@ -117,7 +169,8 @@ def parse_post(text: str, path: Path, site_url: str, *, mtime: float | None = No
         log.warning("post=%s date=missing using=file-modification-time", path)
     updated = _date(meta.get("lastmod") or meta.get("updated"), path, "lastmod")
     slug = _slugify(_text(meta.get("slug")) or (stem_match.group(4) if stem_match else path.stem))
-    url = post_url(site_url, slug)
+    local_path = post_path(slug, published, permalink)
+    url = urljoin(site_url, local_path)
     more = MORE.search(body)
     content_html = sanitize_html(render_markdown(body), base_url=url)
     summary_field = meta.get("summary") or meta.get("description") or meta.get("excerpt")
@@ -127,7 +180,7 @@ def parse_post(text: str, path: Path, site_url: str, *, mtime: float | None = No
         summary = _text(summary_field)
     else:
         summary = _first_paragraph(content_html)
-    known = {"title", "date", "lastmod", "updated", "draft", "tags", "categories", "slug"}
+    known = {"title", "date", "lastmod", "updated", "draft", "tags", "categories", "slug", "id"}
     return Post(
         path=str(path),
         slug=slug,
@@ -137,9 +190,11 @@ def parse_post(text: str, path: Path, site_url: str, *, mtime: float | None = No
         draft=_bool(meta.get("draft")),
         tags=_strings(meta.get("tags")),
         categories=_strings(meta.get("categories")),
-        summary=excerpt(summary, SUMMARY_LENGTH),
+        summary=excerpt(summary, summary_length),
         content_html=content_html,
         metadata={k: v for k, v in meta.items() if k not in known},
+        local_path=local_path,
+        atom_id=_text(meta.get("id")) or None,
     )
 
 
@@ -256,7 +311,7 @@ def _first_paragraph(content_html: str) -> str:
 
 
 def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    return " ".join(strip_control_characters(str(value)).split()) if value is not None else ""
 
 
 def _strings(value: Any) -> tuple[str, ...]:

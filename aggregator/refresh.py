@@ -91,7 +91,7 @@ def refresh(
     """Sync the blogroll into the store, then fetch and store every due source."""
     rng = rng or random.Random()
     blogroll = load_blogroll(settings.blogroll.file)
-    sync = store.sync_blogroll(blogroll.entries, clock())
+    sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
     log.info(
         "blogroll sources=%d added=%d retired=%d", len(blogroll.entries), sync.added, sync.retired
     )
@@ -113,7 +113,15 @@ def refresh(
                 pool.shutdown(wait=False, cancel_futures=True)
                 break
             source = futures[future]
-            outcome = _record(store, source, future.result(), clock(), schedule, rng)
+            outcome = _record(
+                store,
+                source,
+                future.result(),
+                clock(),
+                schedule,
+                rng,
+                clamp_future=settings.content.clamp_future_dates,
+            )
             outcomes.append(outcome)
     return RefreshOutcome(tuple(outcomes))
 
@@ -196,6 +204,8 @@ def _record(
     now: datetime,
     schedule: Schedule,
     rng: random.Random,
+    *,
+    clamp_future: bool = True,
 ) -> SourceOutcome:
     url = source.feed_url or source.url
     interval = source.interval or schedule.min_interval
@@ -213,7 +223,9 @@ def _record(
     interval = posting_interval(feed.entries, now, schedule)
     publisher = _longest(feed.publisher_interval, http_freshness(fetched.headers, now))
     next_check = next_check_after_success(now, interval, publisher, rng)
-    new, updated = store.store_feed(source.id, fetched, feed, now, next_check, interval)
+    new, updated = store.store_feed(
+        source.id, fetched, feed, now, next_check, interval, clamp_future=clamp_future
+    )
     log.info(
         "source=%s result=ok status=%d entries=%d new=%d updated=%d next_check=%s",
         url,

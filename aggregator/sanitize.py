@@ -41,8 +41,16 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
+#: Raster images only: an SVG can carry script.
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|avif)[;,]", re.IGNORECASE)
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
+# nh3's serializer always double-quotes values, which may hold ">".
+_IMG_TAG = re.compile(r'<img((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
+_ALT = re.compile(r'\salt(?:="|\s|$)')
 
 _WHITESPACE = re.compile(r"\s+")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _BLOCK_TAG = re.compile(
     r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]"
     r"|header|hr|li|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)\b[^>]*>",
@@ -51,32 +59,58 @@ _BLOCK_TAG = re.compile(
 
 
 def sanitize_html(fragment: str, base_url: str | None = None) -> str:
-    """Keep only allow-listed tags, attributes and URL schemes; links get rel=noopener.
+    """Keep only allow-listed tags, attributes and URL schemes.
 
-    With ``base_url``, relative ``href`` and ``src`` values are made absolute, so the
-    HTML still works when it is read elsewhere (an outgoing feed, a feed reader).
+    Links get ``rel="noopener noreferrer"``; images load lazily, send no referrer
+    and always have an ``alt`` (empty when the source gave none). ``data:`` URLs
+    survive only as raster images in ``img src``. With ``base_url``, relative
+    ``href`` and ``src`` values are made absolute, so the HTML still works when it
+    is read elsewhere (an outgoing feed, a feed reader).
     """
     if not fragment:
         return ""
-    attribute_filter = None
-    if base_url:
 
-        def attribute_filter(_tag: str, name: str, value: str) -> str:
-            if name in ("href", "src", "poster") and not value.startswith("#"):
-                return urljoin(base_url, value.strip())
-            if name == "srcset":
-                return _resolve_srcset(value, base_url)
+    def attribute_filter(tag: str, name: str, value: str) -> str | None:
+        if name in _URL_ATTRIBUTES:
+            url = value.strip()
+            if _scheme(url) == "data":
+                return url if tag == "img" and name == "src" and _DATA_IMAGE.match(url) else None
+            if base_url and not url.startswith("#"):
+                return urljoin(base_url, url)
             return value
+        if name == "srcset" and base_url:
+            return _resolve_srcset(value, base_url)
+        return value
 
-    return nh3.clean(
+    clean = nh3.clean(
         fragment,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
+        url_schemes=set(URL_SCHEMES) | {"data"},
         link_rel="noopener noreferrer",
         strip_comments=True,
         attribute_filter=attribute_filter,
     )
+    return strip_control_characters(_IMG_TAG.sub(_with_alt, clean))
+
+
+def strip_control_characters(text: str) -> str:
+    """``text`` without the control characters XML 1.0 cannot carry, so that the
+    outgoing feeds can always be written."""
+    return _XML_INVALID.sub("", text)
+
+
+def _scheme(url: str) -> str:
+    """The scheme of a URL as a browser reads it: control characters and whitespace ignored."""
+    head = _IGNORED_IN_SCHEME.sub("", url.split(":", 1)[0]) if ":" in url else ""
+    return head.lower()
+
+
+def _with_alt(match: re.Match[str]) -> str:
+    # Added here rather than by nh3, whose order of added attributes varies between runs.
+    attributes = match.group(1)
+    alt = "" if _ALT.search(attributes) else ' alt=""'
+    return f'<img{attributes}{alt} loading="lazy" referrerpolicy="no-referrer">'
 
 
 def _resolve_srcset(value: str, base_url: str) -> str:
@@ -97,12 +131,12 @@ def html_to_text(fragment: str) -> str:
     # Block boundaries become spaces so that words of adjacent paragraphs stay apart.
     spaced = _BLOCK_TAG.sub(" ", fragment)
     text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"})
-    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+    return _WHITESPACE.sub(" ", strip_control_characters(html.unescape(text))).strip()
 
 
 def excerpt(text: str, limit: int = 280) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = _WHITESPACE.sub(" ", strip_control_characters(text)).strip()
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

@@ -7,6 +7,7 @@ against the file's folder, so a site folder can be moved as a whole.
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -34,6 +35,11 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class OwnSettings:
     posts_dir: Path
+    #: Where a post is published, relative to the site URL; ``{slug}``, ``{year}``,
+    #: ``{month}`` and ``{day}`` are filled in.
+    permalink: str = "/posts/{slug}/"
+    #: The owner's existing blog feed, merged as own posts.
+    feed_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,14 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ContentSettings:
+    #: Longest plain-text excerpt on the river, in characters (cut at a word boundary).
+    summary_length: int = 280
+    #: A date in the future is replaced by the time the entry was first seen.
+    clamp_future_dates: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     site: SiteSettings
@@ -92,6 +106,7 @@ class Settings:
     schedule: ScheduleSettings
     server: ServerSettings
     fetch: FetchSettings
+    content: ContentSettings = ContentSettings()
 
 
 # Per section: key -> (accepted types, required). Paths are strings in TOML.
@@ -103,7 +118,11 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "author_email": ((str,), False),
     },
     "database": {"url": ((str,), False)},
-    "own": {"posts_dir": ((str,), False)},
+    "own": {
+        "posts_dir": ((str,), False),
+        "permalink": ((str,), False),
+        "feed_url": ((str,), False),
+    },
     "blogroll": {"file": ((str,), False)},
     "output": {"dir": ((str,), False), "items": ((int,), False)},
     "schedule": {
@@ -122,6 +141,10 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "per_host": ((int,), False),
         "allow_networks": ((list,), False),
         "parse_processes": ((int,), False),
+    },
+    "content": {
+        "summary_length": ((int,), False),
+        "clamp_future_dates": ((bool,), False),
     },
 }
 _REQUIRED_SECTIONS = ("site",)
@@ -209,11 +232,26 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
     for key in ("workers", "per_host", "max_bytes"):
         if fetch.get(key, 1) < 1:
             raise ConfigError(f"{file}: [fetch] {key}: must be at least 1")
+    own = section("own")
+    permalink = own.get("permalink", "/posts/{slug}/")
+    _check_permalink(permalink, file)
+    feed_url = own.get("feed_url")
+    if feed_url is not None and not feed_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{file}: [own] feed_url: must be an absolute http(s) URL, got {feed_url!r}"
+        )
+    content = section("content")
+    if not MIN_SUMMARY <= content.get("summary_length", 280) <= MAX_SUMMARY:
+        raise ConfigError(
+            f"{file}: [content] summary_length: must be between {MIN_SUMMARY} and {MAX_SUMMARY}"
+        )
     return Settings(
         path=file,
         site=site_settings,
         database=DatabaseSettings(url=db_url),
-        own=OwnSettings(posts_dir=path_of(section("own").get("posts_dir", "posts"))),
+        own=OwnSettings(
+            posts_dir=path_of(own.get("posts_dir", "posts")), permalink=permalink, feed_url=feed_url
+        ),
         blogroll=BlogrollSettings(file=path_of(section("blogroll").get("file", "blogroll.md"))),
         output=OutputSettings(
             dir=path_of(output.get("dir", "public")), **_pick(output, OutputSettings, {"dir"})
@@ -221,6 +259,7 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         schedule=ScheduleSettings(**_pick(schedule, ScheduleSettings)),
         server=ServerSettings(**_pick(server, ServerSettings)),
         fetch=FetchSettings(**_pick(fetch, FetchSettings)),
+        content=ContentSettings(**_pick(content, ContentSettings)),
     )
 
 
@@ -236,6 +275,30 @@ def _networks(values: list[Any], file: Path) -> tuple[str, ...]:
                 f"{file}: [fetch] allow_networks: {value!r} is not a network like 127.0.0.0/8"
             ) from None
     return tuple(networks)
+
+
+#: Bounds of ``[content] summary_length``; entries are stored with the longest excerpt.
+MIN_SUMMARY = 40
+MAX_SUMMARY = 1000
+_PERMALINK_FIELDS = {"slug", "year", "month", "day"}
+
+
+def _check_permalink(pattern: str, file: Path) -> None:
+    """A permalink pattern must name the slug, so that two posts never share a page."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as exc:
+        raise ConfigError(f"{file}: [own] permalink: {exc}") from None
+    unknown = names - _PERMALINK_FIELDS
+    if unknown:
+        raise ConfigError(
+            f"{file}: [own] permalink: unknown field {{{sorted(unknown)[0]}}} "
+            f"(use {{slug}}, {{year}}, {{month}}, {{day}})"
+        )
+    if "slug" not in names:
+        raise ConfigError(f"{file}: [own] permalink: must contain {{slug}}")
+    if not pattern.startswith("/") or not pattern.endswith("/"):
+        raise ConfigError(f"{file}: [own] permalink: must start and end with '/', got {pattern!r}")
 
 
 def _pick(values: dict[str, Any], cls: type, skip: set[str] | None = None) -> dict[str, Any]:
@@ -255,7 +318,7 @@ def _validate(raw: dict[str, Any], file: Path) -> None:
                 raise ConfigError(f"{file}: [{name}] {key}: unknown key")
             types, _ = schema[key]
             # bool is an int in Python; a port of `true` is still a mistake.
-            if isinstance(item, bool) or not isinstance(item, types):
+            if (isinstance(item, bool) and bool not in types) or not isinstance(item, types):
                 expected = " or ".join(_TYPE_NAMES[t] for t in types)
                 raise ConfigError(
                     f"{file}: [{name}] {key}: expected {expected}, got {_type_name(item)}"
@@ -269,7 +332,13 @@ def _validate(raw: dict[str, Any], file: Path) -> None:
                 raise ConfigError(f"{file}: [{name}] {key}: missing required key")
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    list: "a list",
+}
 
 
 def _type_name(value: object) -> str:

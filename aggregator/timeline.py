@@ -4,48 +4,62 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aggregator.models import Item, Post, StoredEntry
-from aggregator.posts import post_url
+from aggregator.posts import post_path
+from aggregator.sanitize import excerpt
 from aggregator.settings import SiteSettings
 
+#: Query parameters that only track the reader; two URLs differing in them are one article.
+_TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
-def post_item(post: Post, site: SiteSettings) -> Item:
-    url = post_url(site.url, post.slug)
+
+def post_item(post: Post, site: SiteSettings, summary_length: int | None = None) -> Item:
+    local = post.local_path or post_path(post.slug, post.published)
+    url = site.url + local
     return Item(
         kind="post",
-        id=url,  # the permalink is stable: it follows the slug, not the title
+        id=post.atom_id or post_id(post.slug, site),
         title=post.title,
         url=url,
-        local_url=f"posts/{post.slug}/",
+        local_url=local,
         source_title=site.title,
         source_url=site.url,
         source_feed_url=None,
         author=site.author,
         published=post.published,
         updated=post.updated or post.published,
-        summary=post.summary,
+        summary=_cut(post.summary, summary_length),
         content_html=post.content_html,
         tags=post.tags,
     )
 
 
-def entry_item(entry: StoredEntry, site: SiteSettings) -> Item:
+def post_id(slug: str, site: SiteSettings) -> str:
+    """A post's Atom id: it follows the slug, so neither a new title nor a new permalink
+    pattern makes feed readers show the post again."""
+    host = urlsplit(site.url).hostname or "localhost"
+    return f"tag:{host},2024:post:{slug}"
+
+
+def entry_item(entry: StoredEntry, site: SiteSettings, summary_length: int | None = None) -> Item:
+    own = entry.source_is_own
     return Item(
-        kind="entry",
+        kind="post" if own else "entry",
         id=entry_id(entry, site),
         title=entry.title,
         url=entry.url or entry.source_url or entry.source_feed_url or site.url,
         local_url=None,
-        source_title=entry.source_title,
-        source_url=entry.source_url,
-        source_feed_url=entry.source_feed_url,
-        author=entry.author,
+        source_title=site.title if own else entry.source_title,
+        source_url=site.url if own else entry.source_url,
+        source_feed_url=None if own else entry.source_feed_url,
+        author=(entry.author or site.author) if own else entry.author,
         published=entry.published,
         updated=max(entry.updated, entry.published),
-        summary=entry.summary,
+        summary=_cut(entry.summary, summary_length),
         content_html=entry.content_html,
+        enclosures=entry.enclosures,
     )
 
 
@@ -58,21 +72,49 @@ def entry_id(entry: StoredEntry, site: SiteSettings) -> str:
     return f"tag:{host},2024:entry:{digest[:40]}"
 
 
+def same_article_key(url: str) -> str:
+    """A URL reduced to what names the article: no scheme, ``www.``, fragment, trailing
+    slash or tracking parameters, so a cross-post and its original compare equal."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+         if not k.lower().startswith(_TRACKING)]
+    )  # fmt: skip
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("", host, path, query, ""))
+
+
 def build_timeline(
-    posts: Iterable[Post], entries: Iterable[StoredEntry], site: SiteSettings, limit: int
+    posts: Iterable[Post],
+    entries: Iterable[StoredEntry],
+    site: SiteSettings,
+    limit: int,
+    *,
+    summary_length: int | None = None,
 ) -> list[Item]:
     """Own posts and entries, newest first, at most ``limit``.
 
     The same article reached twice (an own post that also comes in through a
-    feed) is shown once, as the own post.
+    feed, or one article in two blogs' feeds) is shown once: as the own post,
+    else as the entry from the owner's own feed, else as the newest entry.
     """
-    items = [post_item(p, site) for p in posts]
-    seen_urls = {item.url for item in items}
-    for entry in entries:
-        item = entry_item(entry, site)
-        if item.url in seen_urls and entry.url:
-            continue
-        seen_urls.add(item.url)
+    items = [post_item(p, site, summary_length) for p in posts]
+    seen = {same_article_key(item.url) for item in items}
+    ordered = sorted(entries, key=lambda e: not e.source_is_own)  # stable: keeps newest first
+    for entry in ordered:
+        item = entry_item(entry, site, summary_length)
+        if entry.url:
+            key = same_article_key(entry.url)
+            if key in seen:
+                continue
+            seen.add(key)
         items.append(item)
     items.sort(key=lambda i: (i.published, i.id), reverse=True)
     return items[:limit]
+
+
+def _cut(summary: str, limit: int | None) -> str:
+    return excerpt(summary, limit) if limit else summary

@@ -309,7 +309,7 @@ def test_entity_escaped_html_in_a_description_is_html() -> None:
         )
     )
 
-    assert '<img src="https://garden.example/p.jpg">' in entry.content_html
+    assert '<img src="https://garden.example/p.jpg" alt=""' in entry.content_html
     assert "<br>" in entry.content_html
     assert "&amp;lt;" not in entry.content_html
     assert entry.summary == "The shed, & its new roof."

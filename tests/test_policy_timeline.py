@@ -283,13 +283,30 @@ def test_timeline_respects_the_limit_keeping_the_newest(limit: int) -> None:
 def test_post_item_points_to_its_permalink_and_the_site() -> None:
     (item,) = build_timeline([post("hello", day(3))], [], SITE, limit=5)
 
-    assert item.id == "https://kim.example.org/posts/hello/"
+    assert item.id == "tag:kim.example.org,2024:post:hello"
     assert item.url == "https://kim.example.org/posts/hello/"
     assert item.local_url == "posts/hello/"
     assert item.source_title == "Kim's reading room"
     assert item.author == "Kim"
     assert item.updated == day(3)
     assert item.tags == ("notes",)
+
+
+def test_post_id_does_not_change_with_the_title_or_the_permalink_pattern() -> None:
+    before = build_timeline([post("hello", day(3), title="Hello")], [], SITE, limit=5)
+    renamed = post("hello", day(3), title="Hello, renamed")
+    moved = replace(renamed, local_path="2024/03/hello/")
+
+    after = build_timeline([moved], [], SITE, limit=5)
+
+    assert before[0].id == after[0].id
+    assert after[0].url == "https://kim.example.org/2024/03/hello/"
+
+
+def test_post_id_from_front_matter_wins() -> None:
+    (item,) = build_timeline([replace(post("x", day(1)), atom_id="urn:uuid:1")], [], SITE, 5)
+
+    assert item.id == "urn:uuid:1"
 
 
 def test_entry_item_keeps_its_link_and_source() -> None:
@@ -334,6 +351,58 @@ def test_the_same_link_from_two_sources_is_shown_once() -> None:
     items = build_timeline([], [first, second], SITE, limit=10)
 
     assert [item.title for item in items] == ["Entry a"]
+
+
+@pytest.mark.parametrize(
+    "echo_url",
+    [
+        "https://kim.example.org/posts/hello/",
+        "http://kim.example.org/posts/hello",
+        "https://www.kim.example.org/posts/hello/#comments",
+        "https://kim.example.org/posts/hello/?utm_source=rss&utm_medium=feed",
+    ],
+    ids=["same", "http-no-slash", "www-fragment", "tracking-query"],
+)
+def test_the_same_article_under_a_slightly_different_url_is_shown_once(echo_url: str) -> None:
+    own = post("hello", day(3), title="Mine")
+    echo = stored("echo", day(4), url=echo_url)
+
+    items = build_timeline([own], [echo], SITE, limit=10)
+
+    assert [item.title for item in items] == ["Mine"]
+
+
+def test_a_different_query_is_a_different_article() -> None:
+    first = stored("a", day(3), url="https://shared.example/?p=1")
+    second = stored("b", day(2), url="https://shared.example/?p=2")
+
+    assert len(build_timeline([], [first, second], SITE, limit=10)) == 2
+
+
+def test_entries_of_the_own_feed_are_own_posts_and_win_over_other_sources() -> None:
+    cross = stored("c", day(5), url="https://kim.example.org/2019/old-post/")
+    mine = replace(
+        stored("m", day(4), url="https://kim.example.org/2019/old-post/", title="Old post"),
+        source_is_own=True,
+        author=None,
+    )
+
+    (item,) = build_timeline([], [cross, mine], SITE, limit=10)
+
+    assert item.kind == "post"
+    assert item.title == "Old post"
+    assert item.local_url is None
+    assert item.source_title == "Kim's reading room"
+    assert item.author == "Kim"
+
+
+def test_summaries_are_cut_to_the_configured_length() -> None:
+    long_entry = replace(stored("e", day(1)), summary="word " * 100)
+
+    (item,) = build_timeline([], [long_entry], SITE, limit=5, summary_length=60)
+
+    assert len(item.summary) <= 60
+    assert item.summary.endswith("…")
 
 
 def test_entries_without_links_from_one_source_are_all_kept() -> None:

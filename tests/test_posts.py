@@ -287,6 +287,28 @@ def test_mojibake_title_is_repaired_when_the_body_is_correct_utf8() -> None:
     assert post.title == "🛣️ Road — notes"
 
 
+def test_text_that_cannot_be_repaired_is_left_as_it_is_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A space crept into the mis-decoded bytes of a quote mark: ftfy cannot undo that.
+    broken = "A quote â€ œ split by a space"
+
+    with caplog.at_level("WARNING", logger="aggregator.posts"):
+        post = parse(yaml_post("title: Broken\ndate: 2025-01-01", f"{broken}\n"), "lost.md")
+
+    assert f"<p>{broken}</p>" in post.content_html
+    (record,) = [r for r in caplog.records if "mojibake" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "lost.md" in record.getMessage()
+
+
+def test_repairable_text_gives_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="aggregator.posts"):
+        parse(yaml_post(f'title: "{MOJIBAKE_TITLE}"\ndate: 2025-01-01', "Plain body.\n"))
+
+    assert not [r for r in caplog.records if "mojibake" in r.getMessage()]
+
+
 def test_correct_non_ascii_text_is_left_alone() -> None:
     post = parse(yaml_post('title: "Crème brûlée — 🍮"\ndate: 2025-01-01', "Ça va ‽\n"))
 
@@ -407,6 +429,55 @@ def test_relative_links_resolve_against_the_post_permalink(markdown: str, expect
     assert expected in render(f"{markdown}\n")
 
 
+@pytest.mark.parametrize(
+    ("pattern", "url"),
+    [
+        ("/posts/{slug}/", "https://kim.example.org/posts/fig-notes/"),
+        ("/{year}/{month}/{day}/{slug}/", "https://kim.example.org/2024/03/05/fig-notes/"),
+        ("/writing/{slug}/", "https://kim.example.org/writing/fig-notes/"),
+    ],
+    ids=["default", "dated", "other-folder"],
+)
+def test_permalink_pattern_gives_the_page_and_the_base_for_relative_links(
+    pattern: str, url: str
+) -> None:
+    post = parse_post(
+        yaml_post("title: Figs\ndate: 2024-03-05", "![a fig](fig.png)\n"),
+        Path("fig-notes.md"),
+        SITE,
+        permalink=pattern,
+    )
+
+    assert SITE + post.local_path == url
+    assert f'src="{url}fig.png"' in post.content_html
+    assert post_url(SITE, "fig-notes", post.published, pattern) == url
+
+
+def test_front_matter_id_is_kept_as_the_atom_id_and_not_as_metadata() -> None:
+    post = parse(yaml_post("title: t\ndate: 2024-01-01\nid: urn:uuid:8c1e-post"))
+
+    assert post.atom_id == "urn:uuid:8c1e-post"
+    assert "id" not in post.metadata
+
+
+def test_updated_is_read_like_lastmod() -> None:
+    post = parse(yaml_post("title: t\ndate: 2024-01-01\nupdated: 2024-03-01T10:00:00Z"))
+
+    assert post.updated == utc(2024, 3, 1, 10, 0)
+
+
+def test_summary_length_is_configurable() -> None:
+    post = parse_post(
+        yaml_post("title: t\ndate: 2024-01-01", "word " * 100),
+        Path("long.md"),
+        SITE,
+        summary_length=50,
+    )
+
+    assert len(post.summary) <= 50
+    assert post.summary.endswith("word…")
+
+
 def test_permalink_is_site_posts_slug() -> None:
     assert post_url(SITE, "my-slug") == "https://kim.example.org/posts/my-slug/"
     assert post_url("https://example.org/~kim/", "x") == "https://example.org/~kim/posts/x/"
@@ -474,6 +545,17 @@ def test_a_post_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     (error,) = loaded.errors
     assert str(latin) in str(error)
     assert "UTF-8" in str(error)
+
+
+def test_two_posts_on_one_page_keep_the_newer(tmp_path: Path) -> None:
+    write_post(tmp_path, "a.md", yaml_post("title: First\ndate: 2020-01-01\nslug: same-day"))
+    write_post(tmp_path, "b.md", yaml_post("title: Second\ndate: 2021-01-01\nslug: Same Day"))
+
+    loaded = load_posts(tmp_path, SITE, permalink="/{year}/{slug}/")
+
+    assert [post.title for post in loaded.posts] == ["Second"]
+    (error,) = loaded.errors
+    assert "a.md" in str(error)
 
 
 def test_two_posts_with_the_same_slug_keep_the_newer(tmp_path: Path) -> None:

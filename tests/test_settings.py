@@ -388,3 +388,58 @@ def test_load_settings_without_a_path_reads_the_file_named_in_the_environment(
 
     assert settings.path == path
     assert settings.site.title == "Plain notes"
+
+
+# -- own posts and content ---------------------------------------------------------------
+
+
+def test_content_and_permalink_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, MINIMAL_SITE), environ={})
+
+    assert settings.own.permalink == "/posts/{slug}/"
+    assert settings.own.feed_url is None
+    assert settings.content.summary_length == 280
+    assert settings.content.clamp_future_dates is True
+
+
+def test_content_and_permalink_from_the_file(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        config_with(
+            '[own]\npermalink = "/{year}/{month}/{slug}/"\n'
+            'feed_url = "https://notes.example.org/index.xml"',
+            "[content]\nsummary_length = 120\nclamp_future_dates = false",
+        ),
+    )
+
+    settings = load_settings(path, environ={})
+
+    assert settings.own.permalink == "/{year}/{month}/{slug}/"
+    assert settings.own.feed_url == "https://notes.example.org/index.xml"
+    assert settings.content.summary_length == 120
+    assert settings.content.clamp_future_dates is False
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ('[own]\npermalink = "/posts/{title}/"', "[own] permalink: unknown field {title}"),
+        ('[own]\npermalink = "/posts/{year}/"', "[own] permalink: must contain {slug}"),
+        ('[own]\npermalink = "posts/{slug}"', "[own] permalink: must start and end with '/'"),
+        ('[own]\npermalink = "/posts/{slug/"', "[own] permalink: "),
+        ('[own]\nfeed_url = "notes.example.org/feed"', "[own] feed_url: must be an absolute"),
+        ("[content]\nsummary_length = 10", "[content] summary_length: must be between 40 and"),
+        ("[content]\nsummary_length = 5000", "[content] summary_length: must be between"),
+        ('[content]\nclamp_future_dates = "yes"', "clamp_future_dates: expected a boolean"),
+        ("[content]\nsummary_length = true", "[content] summary_length: expected an integer"),
+    ],
+    ids=[
+        "unknown-field", "no-slug", "not-slashed", "unclosed-brace", "relative-feed-url",
+        "summary-too-short", "summary-too-long", "clamp-not-boolean", "length-boolean",
+    ],
+)  # fmt: skip
+def test_invalid_content_settings_are_named(tmp_path: Path, section: str, expected: str) -> None:
+    message = config_error(write_config(tmp_path, config_with(section)))
+
+    assert expected in message
+    assert message.startswith(str(tmp_path))

@@ -6,7 +6,9 @@ timeline and writes every file that changed.
 
 from __future__ import annotations
 
+import re
 import shutil
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,11 +65,19 @@ class CategoryView:
 def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     """Write the whole site into ``settings.output.dir``; unchanged files are not touched."""
     site = settings.site
-    loaded = load_posts(settings.own.posts_dir, site.url)
+    length = settings.content.summary_length
+    loaded = load_posts(
+        settings.own.posts_dir, site.url, permalink=settings.own.permalink, summary_length=length
+    )
     entries = store.recent_entries(settings.output.items)
-    items = build_timeline(loaded.posts, entries, site, settings.output.items)
-    own = [post_item(p, site) for p in loaded.posts]
-    sources = store.list_sources()
+    items = build_timeline(
+        loaded.posts, entries, site, settings.output.items, summary_length=length
+    )
+    pages = [post_item(p, site, length) for p in loaded.posts]
+    # Own posts from the owner's own blog feed have no page here; they link to the original.
+    own = [i for i in items if i.kind == "post" and i.local_url is None] + pages
+    own.sort(key=lambda i: (i.published, i.id), reverse=True)
+    sources = [s for s in store.list_sources() if not s.is_own]
     updated = max((i.updated for i in items), default=now)
 
     env = make_environment()
@@ -99,26 +109,27 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         ),
         "blogroll.opml": build_opml(_blogroll(sources, site.title)),
     }
-    for index, item in enumerate(own):
-        newer = own[index - 1] if index > 0 else None
-        older = own[index + 1] if index + 1 < len(own) else None
-        files[f"{item.local_url}index.html"] = render_page(
+    for index, item in enumerate(pages):
+        newer = pages[index - 1] if index > 0 else None
+        older = pages[index + 1] if index + 1 < len(pages) else None
+        local = item.local_url or ""
+        files[f"{local}index.html"] = render_page(
             env,
             "post.html",
             post=_post_view(item),
             previous=older,
             next=newer,
-            root="../../",
+            root="../" * local.count("/"),
             page_title=f"{item.title} · {site.title}",
             **common,
         )
     written, unchanged = _write_all(settings.output.dir, files)
-    _prune_posts(settings.output.dir, {p.slug for p in loaded.posts})
+    _prune_posts(settings.output.dir, {i.local_url or "" for i in pages}, settings.own.permalink)
     return BuildOutcome(
         written=tuple(written),
         unchanged=unchanged,
         items=len(items),
-        posts=len(own),
+        posts=len(pages),
         post_errors=loaded.errors,
     )
 
@@ -202,11 +213,36 @@ def _write_all(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
     return written, unchanged
 
 
-def _prune_posts(output: Path, slugs: set[str]) -> None:
-    """Remove pages of posts that no longer exist (deleted, or turned back into drafts)."""
-    posts_dir = output / "posts"
-    if not posts_dir.is_dir():
+def _prune_posts(output: Path, pages: set[str], pattern: str) -> None:
+    """Remove pages of posts that no longer exist (deleted, or turned back into drafts).
+
+    A page is a post page when its folder matches the permalink pattern. Pages
+    under an earlier pattern are left alone, so that old links keep working.
+    """
+    shape = _pattern_regex(pattern)
+    root = output.resolve()
+    if not root.is_dir():
         return
-    for child in posts_dir.iterdir():
-        if child.is_dir() and child.name not in slugs:
-            shutil.rmtree(child, ignore_errors=True)
+    for index in sorted(root.rglob("index.html")):
+        folder = index.parent
+        local = folder.relative_to(root).as_posix() + "/"
+        if local in pages or not shape.fullmatch(local):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        for parent in folder.parents:
+            if parent == root:
+                break
+            try:
+                parent.rmdir()  # only when empty: another post may live beside it
+            except OSError:
+                break
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    fields = {"slug": r"[^/]+", "year": r"\d{4}", "month": r"\d{2}", "day": r"\d{2}"}
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(pattern.lstrip("/")):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(fields.get(name, r"[^/]+"))
+    return re.compile("".join(parts))

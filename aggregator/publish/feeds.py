@@ -58,18 +58,34 @@ def build_atom(items: Sequence[Item], site: SiteSettings, info: FeedInfo) -> byt
         for tag in item.tags:
             entry.category(term=tag)
     document = fg.atom_str(pretty=True)
-    return _add_sources(document, items)
+    return _add_sources_and_enclosures(document, items)
 
 
-def _add_sources(document: bytes, items: Sequence[Item]) -> bytes:
-    """Insert ``atom:source`` into each blogroll entry (feedgen writes it for RSS only)."""
-    by_id = {item.id: item for item in items if item.kind == "entry"}
+def _add_sources_and_enclosures(document: bytes, items: Sequence[Item]) -> bytes:
+    """Insert ``atom:source`` into each blogroll entry (feedgen writes it for RSS only) and
+    ``link rel="enclosure"`` for each enclosure (feedgen 1.0 drops a link's rel)."""
+    by_id = {item.id: item for item in items if item.kind == "entry" or item.enclosures}
     if not by_id:
         return document
     root = etree.fromstring(document)
     for element in root.iterfind(f"{{{ATOM_NS}}}entry"):
         item = by_id.get(element.findtext(f"{{{ATOM_NS}}}id") or "")
         if item is None:
+            continue
+        for enclosure in item.enclosures:
+            # RFC 4287 §4.2.7.2: a related resource that may be large (a podcast episode).
+            link = etree.Element(f"{{{ATOM_NS}}}link", rel="enclosure", href=enclosure.url)
+            if enclosure.type:
+                link.set("type", enclosure.type)
+            if enclosure.length is not None:
+                link.set("length", str(enclosure.length))
+            # Before atom:source and the text constructs' end, after the alternate link.
+            alternate = element.find(f"{{{ATOM_NS}}}link")
+            if alternate is not None:
+                alternate.addnext(link)
+            else:
+                element.append(link)
+        if item.kind != "entry":
             continue
         source = etree.SubElement(element, f"{{{ATOM_NS}}}source")
         etree.SubElement(source, f"{{{ATOM_NS}}}id").text = item.source_feed_url or item.url

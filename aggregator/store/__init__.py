@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,14 +25,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from aggregator.errors import SourceError, StoreError
 from aggregator.models import (
     BlogrollEntry,
+    Enclosure,
     Fetched,
     NotModified,
+    ParsedEntry,
     ParsedFeed,
     Recommended,
     Source,
     StoredEntry,
 )
 from aggregator.policy import decide_entries
+from aggregator.reconcile import Known, effective_hashes, match_known
+from aggregator.reconcile import clamp_future as clamp_to
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -107,8 +111,18 @@ class Store:
 
     # -- sources ---------------------------------------------------------------------
 
-    def sync_blogroll(self, entries: Sequence[BlogrollEntry], now: datetime) -> SyncOutcome:
-        """Make the active sources match the blogroll; retired sources keep their entries."""
+    def sync_blogroll(
+        self,
+        entries: Sequence[BlogrollEntry],
+        now: datetime,
+        *,
+        own_feed_url: str | None = None,
+    ) -> SyncOutcome:
+        """Make the active sources match the blogroll; retired sources keep their entries.
+
+        ``own_feed_url``, the owner's own blog feed, is followed as one more source
+        whose entries are own posts.
+        """
         added = kept = retired = 0
         with self._session() as session:
             rows = {row.url: row for row in session.scalars(select(SourceRow))}
@@ -119,6 +133,8 @@ class Store:
                 for alias in session.scalars(select(SourceAliasRow))
             }
             wanted: set[str] = set()
+            if own_feed_url:
+                entries = [*entries, BlogrollEntry(url=own_feed_url, feed_url=own_feed_url)]
             for position, entry in enumerate(entries):
                 row = rows.get(entry.url) or by_feed.get(entry.url) or aliases.get(entry.url)
                 if row is not None and row.url in wanted:
@@ -143,6 +159,7 @@ class Store:
                 row.recommended = [{"title": r.title, "url": r.url} for r in entry.recommended]
                 row.position = position
                 row.active = True
+                row.is_own = entry.url == own_feed_url
             for url, row in rows.items():
                 if url not in wanted and row.active:
                     row.active = False
@@ -224,51 +241,64 @@ class Store:
         now: datetime,
         next_check_at: datetime,
         interval: timedelta,
+        *,
+        clamp_future: bool = True,
     ) -> tuple[int, int]:
-        """Store a fetched feed's new and changed entries; returns (new, updated)."""
+        """Store a fetched feed's new and changed entries; returns (new, updated).
+
+        With ``clamp_future``, a date later than the entry's first-seen time is
+        stored as that time.
+        """
         with self._session() as session:
             row = session.get_one(SourceRow, source_id)
-            keys = [e.key for e in feed.entries]
-            stored: dict[str, tuple[int, str]] = {}
-            # Chunked so that a huge feed stays under the databases' parameter limits.
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                for entry_id, key, content_hash in session.execute(
-                    select(EntryRow.id, EntryRow.key, EntryRow.content_hash).where(
-                        EntryRow.source_id == source_id, EntryRow.key.in_(chunk)
-                    )
-                ):
-                    stored[key] = (entry_id, content_hash)
-            decision = decide_entries(feed.entries, {k: h for k, (_, h) in stored.items()})
+            by_key = self._entries_where(
+                session, source_id, EntryRow.key, [e.key for e in feed.entries]
+            )
+            unmatched_urls = [e.url for e in feed.entries if e.url and e.key not in by_key]
+            by_url = {
+                r.url: r
+                for r in self._entries_where(
+                    session, source_id, EntryRow.url, unmatched_urls
+                ).values()
+                if r.url
+            }
+            known_by_key = {key: _known(r) for key, r in by_key.items()}
+            incoming = match_known(
+                feed.entries, known_by_key, {u: _known(r) for u, r in by_url.items()}
+            )
+            stored = dict(by_key)
+            for r in by_url.values():
+                stored[r.key] = r
+                known_by_key[r.key] = _known(r)
+            decision = decide_entries(incoming, effective_hashes(incoming, known_by_key))
             if decision.new:
-                session.execute(
-                    insert(EntryRow),
-                    [
+                # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
+                rows = []
+                for entry in decision.new:
+                    published, updated = _dates(entry, now, clamp_future)
+                    rows.append(
                         {
                             "source_id": source_id,
                             "key": entry.key,
                             "first_seen_at": now,
-                            "sort_at": entry.published or entry.updated or now,
-                            **_entry_fields(entry),
+                            "sort_at": published or updated or now,
+                            **_entry_fields(entry, published, updated),
                         }
-                        for entry in decision.new
-                    ],
-                )
-            if decision.changed:
-                session.execute(
-                    update(EntryRow),
-                    [
-                        {"id": stored[entry.key][0], **_entry_fields(entry)}
-                        | (
-                            {"sort_at": entry.published or entry.updated}
-                            if entry.published or entry.updated
-                            else {}
-                        )
-                        for entry in decision.changed
-                    ],
-                )
+                    )
+                session.execute(insert(EntryRow), rows)
+            for entry in decision.changed:
+                entry_row = stored[entry.key]
+                published, updated = _dates(entry, entry_row.first_seen_at, clamp_future)
+                previous = entry_row.content_hash
+                for name, value in _entry_fields(entry, published, updated).items():
+                    setattr(entry_row, name, value)
+                entry_row.previous_content_hash = previous
+                entry_row.sort_at = published or updated or entry_row.first_seen_at
             row.feed_title = feed.title or row.feed_title
             row.site_url = row.site_url or feed.site_url
+            row.feed_description = feed.description
+            row.feed_icon = feed.icon
+            row.feed_language = feed.language
             row.etag = fetched.etag
             row.last_modified = fetched.last_modified
             row.last_http_status = fetched.status
@@ -280,6 +310,21 @@ class Store:
             _move(session, row, fetched.permanent_url, now)
             _record_success(row, "ok", now, next_check_at)
             return len(decision.new), len(decision.changed)
+
+    @staticmethod
+    def _entries_where(
+        session: Session, source_id: int, column: Any, values: Sequence[str | None]
+    ) -> dict[str, EntryRow]:
+        """A source's entries whose ``column`` is one of ``values``, by that value."""
+        wanted = sorted({v for v in values if v})
+        found: dict[str, EntryRow] = {}
+        # Chunked so that a huge feed stays under the databases' parameter limits.
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = select(EntryRow).where(EntryRow.source_id == source_id, column.in_(chunk))
+            for entry_row in session.scalars(query.order_by(EntryRow.id)):
+                found.setdefault(getattr(entry_row, column.key), entry_row)
+        return found
 
     def record_not_modified(
         self, source_id: int, result: NotModified, now: datetime, next_check_at: datetime
@@ -457,17 +502,43 @@ def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) 
     row.moved_at = now
 
 
-def _entry_fields(entry: Any) -> dict[str, Any]:
+def _entry_fields(
+    entry: ParsedEntry, published: datetime | None, updated: datetime | None
+) -> dict[str, Any]:
     return {
         "url": entry.url,
         "title": entry.title,
         "author": entry.author,
-        "published_at": entry.published,
-        "updated_at": entry.updated,
+        "published_at": published,
+        "updated_at": updated,
         "summary": entry.summary,
         "content_html": entry.content_html,
         "content_hash": entry.content_hash,
+        "enclosures": [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures]
+        or None,
     }
+
+
+def _dates(
+    entry: ParsedEntry, first_seen: datetime, clamp: bool
+) -> tuple[datetime | None, datetime | None]:
+    if not clamp:
+        return entry.published, entry.updated
+    return clamp_to(entry.published, first_seen), clamp_to(entry.updated, first_seen)
+
+
+def _known(row: EntryRow) -> Known:
+    return Known(row.key, row.url, row.content_hash, row.previous_content_hash)
+
+
+def _enclosures(value: Any) -> tuple[Enclosure, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Enclosure(str(e["url"]), e.get("type"), e.get("length"))
+        for e in value
+        if isinstance(e, dict) and e.get("url")
+    )
 
 
 def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> Source:
@@ -502,6 +573,10 @@ def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> 
         publisher_interval=_seconds(row.publisher_interval_seconds),
         interval=_seconds(row.interval_seconds),
         aliases=aliases,
+        feed_description=row.feed_description,
+        feed_icon=row.feed_icon,
+        feed_language=row.feed_language,
+        is_own=bool(row.is_own),
     )
 
 
@@ -524,4 +599,6 @@ def _stored_entry(e: EntryRow, s: SourceRow) -> StoredEntry:
         source_title=s.title or s.feed_title or s.site_url or s.url,
         source_url=s.site_url,
         source_feed_url=s.feed_url or s.url,
+        source_is_own=bool(s.is_own),
+        enclosures=_enclosures(e.enclosures),
     )

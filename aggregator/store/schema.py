@@ -90,6 +90,11 @@ class SourceRow(Base):
     publisher_interval_seconds: Mapped[int | None] = mapped_column(Integer)
     #: The interval its posting frequency calls for, from the last parsed feed.
     interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    feed_description: Mapped[str | None] = mapped_column(Text)
+    feed_icon: Mapped[str | None] = mapped_column(String(2048))
+    feed_language: Mapped[str | None] = mapped_column(String(64))
+    #: The owner's own blog feed (``own.feed_url``): its entries are own posts.
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SourceAliasRow(Base):
@@ -124,3 +129,7 @@ class EntryRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     content_html: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The hash before the last change: a feed flipping between two versions does not churn.
+    previous_content_hash: Mapped[str | None] = mapped_column(String(64))
+    #: [{"url", "type", "length"}]
+    enclosures: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
