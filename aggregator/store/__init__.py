@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from aggregator.errors import SourceError, StoreError
 from aggregator.models import (
     BlogrollEntry,
     Fetched,
+    Headline,
     ParsedFeed,
     Recommended,
     Source,
@@ -281,6 +282,49 @@ class Store:
             for e, s in session.execute(query):
                 latest.setdefault(s.id, _stored_entry(e, s))
             return latest
+
+    def recent_entries_of(self, source_ids: Sequence[int], limit: int) -> list[StoredEntry]:
+        """The newest entries of some sources (a blogroll category), newest first."""
+        if not source_ids:
+            return []
+        query = (
+            select(EntryRow, SourceRow)
+            .join(SourceRow, SourceRow.id == EntryRow.source_id)
+            .where(EntryRow.source_id.in_(list(source_ids)))
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [_stored_entry(e, s) for e, s in session.execute(query)]
+
+    def headlines_since(self, since: datetime) -> list[Headline]:
+        """Title, link and date of every entry from ``since`` on, newest first; no content."""
+        query = (
+            select(
+                EntryRow.title,
+                EntryRow.url,
+                EntryRow.published_at,
+                EntryRow.sort_at,
+                EntryRow.source_id,
+            )
+            .where(EntryRow.sort_at >= since)
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+        )
+        with self._session() as session:
+            return [
+                Headline(title, url, published or sort_at, source_id)
+                for title, url, published, sort_at, source_id in session.execute(query)
+            ]
+
+    def newest_entry_date(self) -> datetime | None:
+        """When the newest stored entry was published."""
+        with self._session() as session:
+            value = session.scalar(select(func.max(EntryRow.sort_at)))
+        if isinstance(value, str):  # an aggregate bypasses the column type on SQLite
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
     def health(self) -> Health:
         with self._session() as session:
