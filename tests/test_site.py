@@ -426,3 +426,17 @@ def test_a_bad_templates_dir_is_one_clear_error_and_nothing_is_written(
 
     assert message in capsys.readouterr().err
     assert not (site.output / "index.html").exists()
+
+
+def test_an_archived_month_is_rendered_again_when_one_of_its_entries_changes(
+    built: Site,
+) -> None:
+    when = ago(1)
+    page = built.output / "archive" / f"{when:%Y}" / f"{when:%m}" / "index.html"
+    assert ">Busy 0</a>" in page.read_text()
+    with sqlite3.connect(built.root / "aggregator.sqlite3") as db:
+        db.execute("UPDATE entries SET title = 'Busy zero, retitled' WHERE title = 'Busy 0'")
+
+    assert built.cli("build") == 0
+
+    assert ">Busy zero, retitled</a>" in page.read_text()

@@ -6,12 +6,16 @@ timeline and writes every file that changed.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
+
+from jinja2 import Environment, FileSystemLoader
 
 from aggregator.blogroll import build_opml
 from aggregator.errors import PostError, PublishError
@@ -74,7 +78,8 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     """
     site, out = settings.site, settings.output
     loaded = load_posts(settings.own.posts_dir, site.url)
-    sources = store.list_sources()
+    everyone = store.list_sources(include_retired=True)
+    sources = [s for s in everyone if s.active]
     latest = store.latest_entries_by_source()
     source_updated = {sid: max(e.updated, e.published) for sid, e in latest.items()}
 
@@ -116,6 +121,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         )
 
     files: dict[str, bytes] = {"style.css": read_stylesheet(env)}
+    kept: set[str] = set()  # pages known to be right without rendering them
 
     def feeds(stem: str, chosen: Sequence[Item], title: str, feed_updated: datetime) -> None:
         atom_url, json_url = urljoin(site.url, f"{stem}.xml"), urljoin(site.url, f"{stem}.json")
@@ -151,7 +157,9 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         slug = names[name]
         blogs = tuple(_blog_view(s, latest.get(s.id), now, out.quiet_months) for s in members)
         categories.append(CategoryView(name, slug, blogs))
-        chosen = items_of(store.recent_entries_of([s.id for s in members], window), (), window)
+        # One fair-shared page and a feed: twice a page is room enough for the fair share.
+        limit = max(out.items * 2, out.feed_items)
+        chosen = items_of(store.recent_entries_of([s.id for s in members], limit), (), limit)
         cat_updated = max((i.updated for i in chosen), default=updated)
         feeds(
             f"category/{slug}/feed", chosen[: out.feed_items], f"{site.title}: {name}", cat_updated
@@ -222,44 +230,100 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         active="post",
     )
 
-    # Monthly archives: headlines only, for the last archive_months months.
+    # Monthly archives: headlines only, for the last archive_months months (own posts always).
+    # A month whose page already carries the digest of its inputs is not rendered again.
     newest = max(
         [d for d in (store.newest_entry_date(), own[0].published if own else None) if d],
         default=now,
     )
-    first_month = month_start(newest.date(), out.archive_months - 1)
-    since = datetime(first_month.year, first_month.month, 1, tzinfo=UTC)
-    titles = {s.id: s for s in store.list_sources(include_retired=True)}
-    rows = [_headline_row(h, titles) for h in store.headlines_since(since)]
-    rows += [_post_row(i) for i in own]
-    rows.sort(key=lambda r: (r.published, r.url), reverse=True)
-    months = group_by(rows, lambda r: (r.published.year, r.published.month))
-    for (year, month), month_rows in months:
+    shared_inputs = _digest(
+        _templates_digest(env),
+        repr(site),
+        updated.isoformat(),
+        repr(sorted(names.items())),
+        repr([(s.id, s.display_title, s.site_url) for s in everyone]),
+    )
+    by_id = {s.id: s for s in everyone}
+    own_by_month = group_by(own, lambda i: (i.published.year, i.published.month))
+    own_months = {month: posts for month, posts in own_by_month}
+    window_months = [month_start(newest.date(), back) for back in range(out.archive_months)]
+    months = sorted({(m.year, m.month) for m in window_months} | set(own_months), reverse=True)
+    in_window = {(m.year, m.month) for m in window_months}
+    archived: list[tuple[date, int]] = []
+    for year, month in months:
+        start = datetime(year, month, 1, tzinfo=UTC)
+        following = month_start(date(year, month, 28), -1)
+        end = datetime(following.year, following.month, 1, tzinfo=UTC)
+        count, digest = store.entries_digest(start, end) if (year, month) in in_window else (0, "")
+        month_own = own_months.get((year, month), [])
+        if not count and not month_own:
+            continue
+        archived.append((date(year, month, 1), count + len(month_own)))
+        path = f"archive/{year:04d}/{month:02d}/index.html"
+        inputs = _digest(shared_inputs, digest, repr([_post_row(i) for i in month_own]))
+        if _carries_inputs(out.dir / path, inputs):
+            kept.add(path)
+            continue
+        rows = (
+            [_headline_row(h, by_id) for h in store.headlines_between(start, end)] if count else []
+        )
+        rows += [_post_row(i) for i in month_own]
+        rows.sort(key=lambda r: (r.published, r.url), reverse=True)
         page(
             "archive_month.html",
-            f"archive/{year:04d}/{month:02d}/index.html",
+            path,
             f"{date(year, month, 1):%B %Y} · {site.title}",
             month=date(year, month, 1),
-            days=group_by(month_rows, lambda r: r.published.date()),
+            days=group_by(rows, lambda r: r.published.date()),
+            inputs=inputs,
             active="archive",
         )
     page(
         "archive.html",
         "archive/index.html",
         f"Archive · {site.title}",
-        months=[(date(y, m, 1), len(r)) for (y, m), r in months],
+        months=archived,
         active="archive",
     )
 
     written, unchanged = _write_all(out.dir, files)
-    _prune(out.dir, set(files))
+    _prune(out.dir, set(files) | kept)
     return BuildOutcome(
         written=tuple(written),
-        unchanged=unchanged,
+        unchanged=unchanged + len(kept),
         items=len(items),
         posts=len(own),
         post_errors=loaded.errors,
     )
+
+
+_INPUTS = re.compile(rb'<meta name="aggregator-inputs" content="([0-9a-f]{64})">')
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _templates_digest(env: Environment) -> str:
+    loader = env.loader
+    assert isinstance(loader, FileSystemLoader)
+    digest = hashlib.sha256()
+    for folder in loader.searchpath:
+        for path in sorted(Path(folder).glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _carries_inputs(path: Path, inputs: str) -> bool:
+    """Whether the page at ``path`` was rendered from exactly these inputs."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return False
+    match = _INPUTS.search(head)
+    return match is not None and match.group(1).decode() == inputs
 
 
 @dataclass(frozen=True)

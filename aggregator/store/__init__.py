@@ -316,6 +316,45 @@ class Store:
                 for title, url, published, sort_at, source_id in session.execute(query)
             ]
 
+    def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
+        """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
+        query = (
+            select(
+                EntryRow.title,
+                EntryRow.url,
+                EntryRow.published_at,
+                EntryRow.sort_at,
+                EntryRow.source_id,
+            )
+            .where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+        )
+        with self._session() as session:
+            return [
+                Headline(title, url, published or sort_at, source_id)
+                for title, url, published, sort_at, source_id in session.execute(query)
+            ]
+
+    def entries_digest(self, start: datetime, end: datetime) -> tuple[int, str]:
+        """How many entries have ``start <= sort_at < end``, and a cheap summary of them.
+
+        The summary changes when an entry in the range is added, removed, retitled
+        to a different length, moved or updated; the monthly archives use it to
+        skip rendering a month whose page is already right.
+        """
+        query = select(
+            func.count(),
+            func.sum(EntryRow.id),
+            func.sum(func.length(EntryRow.title)),
+            func.sum(func.length(func.coalesce(EntryRow.url, ""))),
+            func.max(EntryRow.updated_at),
+            func.max(EntryRow.sort_at),
+            func.sum(EntryRow.source_id),
+        ).where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
+        with self._session() as session:
+            row = session.execute(query).one()
+        return int(row[0] or 0), "|".join(str(value) for value in row)
+
     def newest_entry_date(self) -> datetime | None:
         """When the newest stored entry was published."""
         with self._session() as session:

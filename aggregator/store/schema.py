@@ -83,6 +83,7 @@ class EntryRow(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "key", name="uq_entries_source_key"),
         Index("ix_entries_sort_at", "sort_at"),
+        Index("ix_entries_source_sort_at", "source_id", "sort_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
