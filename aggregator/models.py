@@ -252,6 +252,20 @@ class Item:
     content_html: str
     tags: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
+    #: The store's id of the blog an entry comes from; None for own posts.
+    source_id: int | None = None
+    #: When the blog last changed, as far as we know (its newest entry): ``atom:source``.
+    source_updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The little the monthly archives show of an entry: no content is loaded."""
+
+    title: str
+    url: str | None
+    published: datetime
+    source_id: int
 
 
 SourceResult = Literal["ok", "not_modified", "error", "gone"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import gzip
 import json
 import mimetypes
 import os
@@ -21,8 +22,12 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".xml": "application/atom+xml; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
-    ".json": "application/json",
+    # The only JSON the site publishes is JSON Feed.
+    ".json": "application/feed+json; charset=utf-8",
 }
+#: Bodies smaller than this are sent as they are: gzip would not pay for its header.
+GZIP_MIN_BYTES = 512
+_COMPRESSIBLE = (".html", ".css", ".xml", ".opml", ".json", ".txt", ".svg")
 
 
 class SiteApp:
@@ -70,23 +75,60 @@ class SiteApp:
         if not target.is_file() or target.name.startswith("."):
             return _plain(start_response, "404 Not Found", b"not found\n")
         stat = target.stat()
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-        last_modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
+        body = target.read_bytes()
+        tag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
         headers = [
-            ("ETag", etag),
-            ("Last-Modified", last_modified),
+            ("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True)),
             ("Cache-Control", "public, max-age=300"),
         ]
-        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+        compress = target.suffix in _COMPRESSIBLE and len(body) >= GZIP_MIN_BYTES
+        if compress:
+            headers.append(("Vary", "Accept-Encoding"))
+            if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+                # A strong ETag names one representation: the gzipped body gets its own.
+                tag += "-gz"
+                body = gzip.compress(body, compresslevel=6, mtime=0)
+                headers.append(("Content-Encoding", "gzip"))
+        etag = f'"{tag}"'
+        headers.append(("ETag", etag))
+        if _not_modified(environ, etag, int(stat.st_mtime)):
             start_response("304 Not Modified", headers)
             return [b""]
         content_type = CONTENT_TYPES.get(target.suffix) or (
             mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         )
-        body = b"" if head else target.read_bytes()
-        headers += [("Content-Type", content_type), ("Content-Length", str(stat.st_size))]
+        headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         start_response("200 OK", headers)
-        return [body]
+        return [b"" if head else body]
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Whether Accept-Encoding allows gzip (and does not refuse it with q=0)."""
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params.strip() or float(q) > 0
+            except ValueError:
+                return True
+    return False
+
+
+def _not_modified(environ: Environ, etag: str, mtime: int) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match wins; else If-Modified-Since."""
+    match = environ.get("HTTP_IF_NONE_MATCH")
+    if match is not None:
+        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+        return "*" in tags or etag in tags
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if since:
+        try:
+            parsed = email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        return mtime <= int(parsed.timestamp())
+    return False
 
 
 def _plain(

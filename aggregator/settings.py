@@ -50,8 +50,20 @@ class BlogrollSettings:
 @dataclass(frozen=True)
 class OutputSettings:
     dir: Path
-    #: Items on the river page and in the combined feed.
+    #: Items on each page of the river.
     items: int = 100
+    #: Numbered river pages (``index.html``, ``page/2/`` …); older items are in the archives.
+    pages: int = 10
+    #: Fair share: at most this many items of one blog on a river page.
+    per_source: int = 5
+    #: Items in each published feed (Atom and JSON Feed).
+    feed_items: int = 50
+    #: Months of monthly archives, counted back from the newest item.
+    archive_months: int = 12
+    #: A blog with no post for this many months is marked quiet on the blogroll page.
+    quiet_months: int = 6
+    #: The owner's templates; a file here replaces the shipped one of the same name.
+    templates_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,16 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "feed_url": ((str,), False),
     },
     "blogroll": {"file": ((str,), False)},
-    "output": {"dir": ((str,), False), "items": ((int,), False)},
+    "output": {
+        "dir": ((str,), False),
+        "items": ((int,), False),
+        "pages": ((int,), False),
+        "per_source": ((int,), False),
+        "feed_items": ((int,), False),
+        "archive_months": ((int,), False),
+        "quiet_months": ((int,), False),
+        "templates_dir": ((str,), False),
+    },
     "schedule": {
         "interval_minutes": ((int,), False),
         "min_interval_minutes": ((int,), False),
@@ -210,6 +231,10 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
             db_url = f"sqlite:///{path_of(rest)}"
 
     output = section("output")
+    for key in ("items", "pages", "per_source", "feed_items", "archive_months", "quiet_months"):
+        if output.get(key, 1) < 1:
+            raise ConfigError(f"{file}: [output] {key}: must be at least 1")
+    templates_dir = output.get("templates_dir")
     schedule = section("schedule")
     for key in ("interval_minutes", "min_interval_minutes", "max_interval_minutes"):
         if schedule.get(key, 1) < 1:
@@ -254,7 +279,9 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         ),
         blogroll=BlogrollSettings(file=path_of(section("blogroll").get("file", "blogroll.md"))),
         output=OutputSettings(
-            dir=path_of(output.get("dir", "public")), **_pick(output, OutputSettings, {"dir"})
+            dir=path_of(output.get("dir", "public")),
+            templates_dir=path_of(templates_dir) if templates_dir else None,
+            **_pick(output, OutputSettings, {"dir", "templates_dir"}),
         ),
         schedule=ScheduleSettings(**_pick(schedule, ScheduleSettings)),
         server=ServerSettings(**_pick(server, ServerSettings)),

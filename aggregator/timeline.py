@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aggregator.models import Item, Post, StoredEntry
@@ -60,6 +62,7 @@ def entry_item(entry: StoredEntry, site: SiteSettings, summary_length: int | Non
         summary=_cut(entry.summary, summary_length),
         content_html=entry.content_html,
         enclosures=entry.enclosures,
+        source_id=entry.source_id,
     )
 
 
@@ -118,3 +121,62 @@ def build_timeline(
 
 def _cut(summary: str, limit: int | None) -> str:
     return excerpt(summary, limit) if limit else summary
+
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def fair_pages(
+    items: Sequence[Item], per_page: int, per_source: int, pages: int
+) -> list[list[Item]]:
+    """Cut ``items`` (newest first) into pages where no blog has more than ``per_source``.
+
+    An item that would exceed its blog's share is not dropped but carried to
+    the next page with room for it, so one prolific blog cannot crowd out the
+    rest. The owner's own posts are never held back. Items carried past the
+    last page are left out.
+    """
+    waiting = list(items)
+    result: list[list[Item]] = []
+    while waiting and len(result) < pages:
+        page: list[Item] = []
+        counts: dict[object, int] = {}
+        carried: list[Item] = []
+        for index, item in enumerate(waiting):
+            if len(page) == per_page:
+                carried.extend(waiting[index:])
+                break
+            key = item.source_id if item.kind == "entry" else None
+            if key is not None and counts.get(key, 0) >= per_source:
+                carried.append(item)
+                continue
+            counts[key] = counts.get(key, 0) + 1
+            page.append(item)
+        page.sort(key=lambda i: (i.published, i.id), reverse=True)
+        result.append(page)
+        waiting = carried
+    return result
+
+
+def group_by(items: Iterable[T], key: Callable[[T], K]) -> list[tuple[K, list[T]]]:
+    """Consecutive runs of items sharing ``key``, in order (items are already sorted)."""
+    groups: list[tuple[K, list[T]]] = []
+    for item in items:
+        value = key(item)
+        if groups and groups[-1][0] == value:
+            groups[-1][1].append(item)
+        else:
+            groups.append((value, [item]))
+    return groups
+
+
+def group_by_day(items: Iterable[Item]) -> list[tuple[date, list[Item]]]:
+    """Newest-first items grouped under their UTC publication day."""
+    return group_by(items, lambda i: i.published.date())
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of ``day``'s month, ``back`` months earlier."""
+    months = day.year * 12 + day.month - 1 - back
+    return date(months // 12, months % 12 + 1, 1)

@@ -77,7 +77,8 @@ def test_status_with_no_sources_yet(site: Site, capsys: pytest.CaptureFixture[st
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
     for command in ("refresh", "refresh --all", "build", "run", "status", "status --json",
-                    "db upgrade", "db current"):  # fmt: skip
+                    "db upgrade", "db current", "blogroll import", "blogroll export",
+                    "blogroll check", "discover"):  # fmt: skip
         assert f"aggregator {command}" in readme, command
 
 

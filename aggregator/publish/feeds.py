@@ -90,6 +90,8 @@ def _add_sources_and_enclosures(document: bytes, items: Sequence[Item]) -> bytes
         source = etree.SubElement(element, f"{{{ATOM_NS}}}source")
         etree.SubElement(source, f"{{{ATOM_NS}}}id").text = item.source_feed_url or item.url
         etree.SubElement(source, f"{{{ATOM_NS}}}title").text = item.source_title
+        if item.source_updated:
+            etree.SubElement(source, f"{{{ATOM_NS}}}updated").text = item.source_updated.isoformat()
         if item.source_url:
             etree.SubElement(
                 source,

@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 
 import aggregator
+from aggregator.errors import PublishError
 
 STYLESHEET = "style.css"
 
@@ -22,8 +29,13 @@ def default_templates_dir() -> Path:
 
 
 def make_environment(templates_dir: Path | None = None) -> Environment:
+    """Templates from ``templates_dir`` first (the owner's), then the shipped ones."""
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise PublishError(f"{templates_dir}: templates folder not found (templates_dir)")
+    folders = [str(templates_dir)] if templates_dir else []
+    folders.append(str(default_templates_dir()))
     return Environment(
-        loader=FileSystemLoader(str(templates_dir or default_templates_dir())),
+        loader=FileSystemLoader(folders),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -33,10 +45,20 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
 
 
 def render_page(env: Environment, template: str, **context: Any) -> bytes:
-    return env.get_template(template).render(**context).encode("utf-8")
+    """Render one page; a broken (owner's) template is named in a PublishError."""
+    try:
+        return env.get_template(template).render(**context).encode("utf-8")
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or template
+        line = getattr(exc, "lineno", None)
+        at = f" line {line}" if line else ""
+        raise PublishError(f"template {where}{at}: {exc.message or exc}") from None
 
 
 def read_stylesheet(env: Environment) -> bytes:
     loader = env.loader
     assert isinstance(loader, FileSystemLoader)
-    return (Path(loader.searchpath[0]) / STYLESHEET).read_bytes()
+    for folder in loader.searchpath:
+        if (Path(folder) / STYLESHEET).is_file():
+            return (Path(folder) / STYLESHEET).read_bytes()
+    raise FileNotFoundError(f"{STYLESHEET} is in none of {loader.searchpath}")

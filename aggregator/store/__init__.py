@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from aggregator.models import (
     BlogrollEntry,
     Enclosure,
     Fetched,
+    Headline,
     NotModified,
     ParsedEntry,
     ParsedFeed,
@@ -400,6 +401,88 @@ class Store:
             for e, s in session.execute(query):
                 latest.setdefault(s.id, _stored_entry(e, s))
             return latest
+
+    def recent_entries_of(self, source_ids: Sequence[int], limit: int) -> list[StoredEntry]:
+        """The newest entries of some sources (a blogroll category), newest first."""
+        if not source_ids:
+            return []
+        query = (
+            select(EntryRow, SourceRow)
+            .join(SourceRow, SourceRow.id == EntryRow.source_id)
+            .where(EntryRow.source_id.in_(list(source_ids)))
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [_stored_entry(e, s) for e, s in session.execute(query)]
+
+    def headlines_since(self, since: datetime) -> list[Headline]:
+        """Title, link and date of every entry from ``since`` on, newest first; no content."""
+        query = (
+            select(
+                EntryRow.title,
+                EntryRow.url,
+                EntryRow.published_at,
+                EntryRow.sort_at,
+                EntryRow.source_id,
+            )
+            .where(EntryRow.sort_at >= since)
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+        )
+        with self._session() as session:
+            return [
+                Headline(title, url, published or sort_at, source_id)
+                for title, url, published, sort_at, source_id in session.execute(query)
+            ]
+
+    def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
+        """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
+        query = (
+            select(
+                EntryRow.title,
+                EntryRow.url,
+                EntryRow.published_at,
+                EntryRow.sort_at,
+                EntryRow.source_id,
+            )
+            .where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+        )
+        with self._session() as session:
+            return [
+                Headline(title, url, published or sort_at, source_id)
+                for title, url, published, sort_at, source_id in session.execute(query)
+            ]
+
+    def entries_digest(self, start: datetime, end: datetime) -> tuple[int, str]:
+        """How many entries have ``start <= sort_at < end``, and a cheap summary of them.
+
+        The summary changes when an entry in the range is added, removed, retitled
+        to a different length, moved or updated; the monthly archives use it to
+        skip rendering a month whose page is already right.
+        """
+        query = select(
+            func.count(),
+            func.sum(EntryRow.id),
+            func.sum(func.length(EntryRow.title)),
+            func.sum(func.length(func.coalesce(EntryRow.url, ""))),
+            func.max(EntryRow.updated_at),
+            func.max(EntryRow.sort_at),
+            func.sum(EntryRow.source_id),
+        ).where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
+        with self._session() as session:
+            row = session.execute(query).one()
+        return int(row[0] or 0), "|".join(str(value) for value in row)
+
+    def newest_entry_date(self) -> datetime | None:
+        """When the newest stored entry was published."""
+        with self._session() as session:
+            value = session.scalar(select(func.max(EntryRow.sort_at)))
+        if isinstance(value, str):  # an aggregate bypasses the column type on SQLite
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
     def health(self) -> Health:
         with self._session() as session:

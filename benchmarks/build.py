@@ -1,0 +1,197 @@
+"""Build speed with a large store: 100,000 entries across 1,000 blogs.
+
+Fills a SQLite store with generated, deterministic data (no network), then
+runs ``aggregator build`` twice as separate processes and prints the wall
+time of the full build (empty output folder), of the rebuild with nothing
+changed, and the peak resident memory; once for the whole command and once
+for ``App.build`` alone (without interpreter start, imports and migrations).
+Targets: build ≤ 3 s, rebuild ≤ 1 s, ≤ 250 MB.
+
+    .venv/bin/python benchmarks/build.py [--entries 100000] [--sources 1000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from aggregator.store import Store
+from aggregator.store.schema import EntryRow, SourceRow
+
+CONFIG = """\
+[site]
+title = "Benchmark reading room"
+url = "http://127.0.0.1:8080/"
+author = "Bench Owner"
+
+[database]
+url = "sqlite:///{db}"
+
+[output]
+dir = "public"
+"""
+WORDS = (
+    "garden", "notes", "compost", "radio", "tape", "signal", "model", "noise", "latent",
+    "field", "river", "stone", "paper", "kettle", "lamp", "window", "letter", "harbour",
+    "engine", "lattice", "orbit", "meadow", "ember", "quiet", "bright",
+)  # fmt: skip
+NEWEST = datetime(2026, 3, 1, 12, tzinfo=UTC)
+CATEGORIES = ("friends", "machines", "music", "science", "making", "elsewhere")
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
+
+
+def fill(root: Path, sources: int, entries: int) -> Path:
+    """A site folder with a store holding ``entries`` entries spread over ``sources`` blogs."""
+    rng = random.Random(20260301)
+    db = root / "bench.sqlite3"
+    (root / "posts").mkdir()
+    for n in range(20):
+        date = (NEWEST - timedelta(days=9 * n)).date()
+        text = f"---\ntitle: Own post {n}\ndate: {date}\ntags: [bench, t{n % 4}]\n---\n\n"
+        (root / "posts" / f"post-{n}.md").write_text(text + sentence(rng, 80) + ".\n")
+    (root / "blogroll.md").write_text("# Blogs\n")
+    (root / "aggregator.toml").write_text(CONFIG.format(db=db))
+    store = Store.open(f"sqlite:///{db}")
+    created = NEWEST - timedelta(days=3 * 365)
+    with store.engine.begin() as connection:
+        connection.execute(
+            insert(SourceRow),
+            [
+                {
+                    "id": s + 1,
+                    "url": f"https://blog{s}.example/",
+                    "feed_url": f"https://blog{s}.example/feed.xml",
+                    "site_url": f"https://blog{s}.example/",
+                    "title": f"Blog {s} " + sentence(rng, 2),
+                    "category": CATEGORIES[s % len(CATEGORIES)],
+                    "note": sentence(rng, 14) + ".",
+                    "recommended": [],
+                    "position": s,
+                    "active": True,
+                    "last_fetched_at": NEWEST,
+                    "last_result": "error" if s % 50 == 0 else "ok",
+                    "last_http_status": 500 if s % 50 == 0 else 200,
+                    "failure_count": 2 if s % 50 == 0 else 0,
+                    "next_check_at": NEWEST + timedelta(hours=1),
+                    "created_at": created,
+                }
+                for s in range(sources)
+            ],
+        )
+        batch = []
+        for n in range(entries):
+            source = rng.randrange(sources) + 1
+            # Three years, denser towards the present, as a living blogroll is.
+            when = NEWEST - timedelta(seconds=int(3 * 365 * 86400 * rng.random() ** 1.5))
+            body = " ".join(f"<p>{sentence(rng, 25)}.</p>" for _ in range(4))
+            batch.append(
+                {
+                    "source_id": source,
+                    "key": f"https://blog{source - 1}.example/posts/{n}",
+                    "url": f"https://blog{source - 1}.example/posts/{n}",
+                    "title": sentence(rng, 6),
+                    "author": None,
+                    "published_at": when,
+                    "updated_at": when,
+                    "first_seen_at": when,
+                    "sort_at": when,
+                    "summary": sentence(rng, 30) + ".",
+                    "content_html": body,
+                    "content_hash": f"{n:064x}",
+                }
+            )
+            if len(batch) == 5000:
+                connection.execute(insert(EntryRow), batch)
+                batch = []
+        if batch:
+            connection.execute(insert(EntryRow), batch)
+    store.close()
+    return root / "aggregator.toml"
+
+
+CHILD = """
+import sys, time
+from datetime import UTC, datetime
+from aggregator.app import App
+from aggregator.settings import load_settings
+with App(load_settings(sys.argv[1])) as app:
+    started = time.perf_counter()
+    outcome = app.build()
+    print(f"{time.perf_counter() - started:.3f} {outcome.summary()}")
+"""
+
+
+def timed_build(config: Path, *, cli: bool) -> tuple[float, float, str]:
+    """Wall seconds and peak RSS (MB) of one build in a fresh process.
+
+    ``cli``: the whole ``aggregator build`` command, interpreter start, imports
+    and migration check included; otherwise the time ``App.build`` itself takes.
+    """
+    if cli:
+        command = [sys.executable, "-m", "aggregator", "--config", str(config), "build"]
+    else:
+        command = [sys.executable, "-c", CHILD, str(config)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"build failed:\n{output}")
+    last = output.strip().splitlines()[-1]
+    if not cli:
+        seconds, last = last.split(" ", 1)
+        elapsed = float(seconds)
+    return elapsed, usage.ru_maxrss / 1024, last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--sources", type=int, default=1_000)
+    parser.add_argument("--keep", metavar="DIR", help="build here and keep it")
+    args = parser.parse_args()
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="aggregator-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        config = fill(root, args.sources, args.entries)
+        print(f"store: {args.entries} entries, {args.sources} sources, "
+              f"filled in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        rows = []
+        for label, cli in (("aggregator build (whole command)", True), ("App.build only", False)):
+            shutil.rmtree(root / "public", ignore_errors=True)
+            full, full_rss, summary = timed_build(config, cli=cli)
+            # Every output file exists and is right now: this is the rebuild with nothing new.
+            again, again_rss, again_summary = timed_build(config, cli=cli)
+            if cli:
+                print(f"  first build: {summary}")
+                print(f"  rebuild:     {again_summary}")
+            rows.append((label, full, again, max(full_rss, again_rss)))
+        print(f"{'':34} {'build':>8} {'rebuild':>8} {'peak RSS':>9}")
+        for label, full, again, rss in rows:
+            print(f"{label:34} {full:7.2f}s {again:7.2f}s {rss:6.0f} MB")
+        _, full, again, rss = rows[0]
+        ok = full <= 3 and again <= 1 and rss <= 250
+        print("targets for the whole command (build ≤ 3 s, rebuild ≤ 1 s, ≤ 250 MB):",
+              "met" if ok else "NOT met")  # fmt: skip
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
