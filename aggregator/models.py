@@ -120,12 +120,14 @@ class Fetched:
     last_modified: str | None
     #: Where a chain of permanent redirects (301/308) from the requested URL ended.
     permanent_url: str | None = None
+    #: The body's sha256, kept when the body itself is let go after parsing.
+    digest: str | None = None
 
     @property
     def body_hash(self) -> str:
         import hashlib
 
-        return hashlib.sha256(self.content).hexdigest()
+        return self.digest or hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass(frozen=True)

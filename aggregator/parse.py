@@ -20,7 +20,12 @@ from aggregator.errors import ParseError
 from aggregator.jsonfeed import looks_like_json, parse_json_feed
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.reconcile import disambiguate_keys, hash_key
-from aggregator.sanitize import clean_title, excerpt, html_to_text, sanitize_html
+from aggregator.sanitize import (
+    clean_title,
+    excerpt,
+    excerpt_of_html,
+    sanitize_html,
+)
 
 #: Entries are stored with the longest excerpt; pages cut it to ``[content] summary_length``.
 SUMMARY_LENGTH = 1000
@@ -168,10 +173,10 @@ def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | No
     content_html = sanitize_html(raw_content, base_url=_base(content_base, link, feed_url))
     summary_detail = raw.get("summary_detail") or {}
     summary_source = raw.get("summary") or content_html
-    summary = excerpt(html_to_text(summary_source), SUMMARY_LENGTH)
+    summary = excerpt_of_html(summary_source, SUMMARY_LENGTH)
     if summary_detail.get("type") == "text/plain" and raw.get("summary"):
         summary = excerpt(" ".join(str(raw["summary"]).split()), SUMMARY_LENGTH)
-    title = _title(raw, "title") or excerpt(html_to_text(content_html), TITLE_FROM_CONTENT)
+    title = _title(raw, "title") or excerpt_of_html(content_html, TITLE_FROM_CONTENT)
     if not title and not link and not content_html:
         return None
     key = str(raw.get("id") or "").strip() or link or hash_key(title, published or updated)

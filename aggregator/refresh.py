@@ -15,14 +15,15 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
+    FIRST_COMPLETED,
     Executor,
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
-    as_completed,
+    wait,
 )
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from aggregator.blogroll import load_blogroll
@@ -98,31 +99,34 @@ def refresh(
     due = store.due_sources(clock(), every=every)
     if not due:
         return RefreshOutcome(())
-    schedule = schedule_of(settings)
+    recorder = _Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
     outcomes: list[SourceOutcome] = []
     workers = max(1, min(settings.fetch.workers, len(due)))
+    waiting = iter(due)
     with (
         _parser(settings, len(due)) as parse,
         ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool,
     ):
-        futures: dict[Future[_Attempt], Source] = {
-            pool.submit(fetch_source, fetcher, source, parse): source for source in due
-        }
-        for future in as_completed(futures):
-            if stop is not None and stop.is_set():
-                pool.shutdown(wait=False, cancel_futures=True)
-                break
-            source = futures[future]
-            outcome = _record(
-                store,
-                source,
-                future.result(),
-                clock(),
-                schedule,
-                rng,
-                clamp_future=settings.content.clamp_future_dates,
-            )
-            outcomes.append(outcome)
+        in_flight: dict[Future[_Attempt], Source] = {}
+
+        def submit_next() -> None:
+            source = next(waiting, None)
+            if source is not None:
+                in_flight[pool.submit(fetch_source, fetcher, source, parse)] = source
+
+        # A bounded window: fetched feeds never pile up faster than they are stored,
+        # so memory stays flat however many sources there are.
+        for _ in range(workers * 2):
+            submit_next()
+        while in_flight and not (stop is not None and stop.is_set()):
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                source = in_flight.pop(future)
+                submit_next()
+                outcomes.append(recorder.record(source, future.result(), clock()))
+        if in_flight:
+            pool.shutdown(wait=False, cancel_futures=True)
+        recorder.flush()
     return RefreshOutcome(tuple(outcomes))
 
 
@@ -145,7 +149,8 @@ def _parser(settings: Settings, due: int) -> Iterator[Parser]:
 
         yield parse_in_pool
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        # Waiting reaps the idle workers, so their CPU time is accounted to this process.
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -> _Attempt:
@@ -168,7 +173,9 @@ def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -
         if looks_like_html(result.content):
             return _discover(fetcher, result, parse)
         content_type = result.headers.get("Content-Type")
-        return _FeedFetched(result, parse(result.content, result.url, content_type))
+        feed = parse(result.content, result.url, content_type)
+        # The body is not needed past this point; keep only its hash.
+        return _FeedFetched(replace(result, content=b"", digest=result.body_hash), feed)
     except SourceError as exc:
         return exc
     except Exception as exc:  # a bug in a library must not stop the other sources
@@ -197,26 +204,53 @@ def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> _Attempt:
     )
 
 
-def _record(
+class _Recorder:
+    """Writes what happened to each source: new entries at once, in one transaction per
+    source; the many 'not modified' marks in batches, since losing one costs only a refetch."""
+
+    BATCH = 200
+
+    def __init__(
+        self, store: Store, schedule: Schedule, rng: random.Random, clamp_future: bool
+    ) -> None:
+        self.store, self.schedule, self.rng, self.clamp_future = store, schedule, rng, clamp_future
+        self._not_modified: list[tuple[int, NotModified, datetime, datetime]] = []
+
+    def record(self, source: Source, attempt: _Attempt, now: datetime) -> SourceOutcome:
+        url = source.feed_url or source.url
+        interval = source.interval or self.schedule.min_interval
+        if isinstance(attempt, SourceError):
+            return _record_failure(
+                self.store, source, attempt, now, interval, self.schedule, self.rng
+            )
+        if isinstance(attempt, NotModified):
+            publisher = _longest(source.publisher_interval, http_freshness(attempt.headers, now))
+            next_check = next_check_after_success(now, interval, publisher, self.rng)
+            self._not_modified.append((source.id, attempt, now, next_check))
+            if len(self._not_modified) >= self.BATCH:
+                self.flush()
+            log.debug("source=%s result=not_modified status=%d", url, attempt.status)
+            return SourceOutcome(url, "not_modified")
+        return _record_feed(
+            self.store, source, attempt, now, self.schedule, self.rng, self.clamp_future
+        )
+
+    def flush(self) -> None:
+        if self._not_modified:
+            self.store.record_not_modified_many(self._not_modified)
+            self._not_modified = []
+
+
+def _record_feed(
     store: Store,
     source: Source,
-    attempt: _Attempt,
+    attempt: _FeedFetched,
     now: datetime,
     schedule: Schedule,
     rng: random.Random,
-    *,
-    clamp_future: bool = True,
+    clamp_future: bool,
 ) -> SourceOutcome:
     url = source.feed_url or source.url
-    interval = source.interval or schedule.min_interval
-    if isinstance(attempt, SourceError):
-        return _record_failure(store, source, attempt, now, interval, schedule, rng)
-    if isinstance(attempt, NotModified):
-        publisher = _longest(source.publisher_interval, http_freshness(attempt.headers, now))
-        next_check = next_check_after_success(now, interval, publisher, rng)
-        store.record_not_modified(source.id, attempt, now, next_check)
-        log.info("source=%s result=not_modified status=%d", url, attempt.status)
-        return SourceOutcome(url, "not_modified")
     if attempt.discovered:
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
     feed, fetched = attempt.feed, attempt.fetched

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -69,17 +70,18 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     """
     if not fragment:
         return ""
+    resolve = _resolver(base_url) if base_url else None
 
     def attribute_filter(tag: str, name: str, value: str) -> str | None:
         if name in _URL_ATTRIBUTES:
             url = value.strip()
             if _scheme(url) == "data":
                 return url if tag == "img" and name == "src" and _DATA_IMAGE.match(url) else None
-            if base_url and not url.startswith("#"):
-                return urljoin(base_url, url)
+            if resolve is not None and not url.startswith("#"):
+                return resolve(url)
             return value
-        if name == "srcset" and base_url:
-            return _resolve_srcset(value, base_url)
+        if name == "srcset" and resolve is not None:
+            return _resolve_srcset(value, resolve)
         return value
 
     clean = nh3.clean(
@@ -102,8 +104,25 @@ def strip_control_characters(text: str) -> str:
 
 def _scheme(url: str) -> str:
     """The scheme of a URL as a browser reads it: control characters and whitespace ignored."""
-    head = _IGNORED_IN_SCHEME.sub("", url.split(":", 1)[0]) if ":" in url else ""
+    if url.startswith(("https://", "http://", "/", "#")) or ":" not in url:
+        return ""  # the common cases, without a regex
+    head = _IGNORED_IN_SCHEME.sub("", url.split(":", 1)[0])
     return head.lower()
+
+
+def _resolver(base_url: str) -> Callable[[str], str]:
+    """``urljoin(base_url, url)``, with the common shapes of URL handled without parsing."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+
+    def resolve(url: str) -> str:
+        if url.startswith(("https://", "http://", "mailto:")):
+            return url
+        if url.startswith("/") and not url.startswith("//") and "/." not in url:
+            return origin + url
+        return urljoin(base_url, url)
+
+    return resolve
 
 
 def _with_alt(match: re.Match[str]) -> str:
@@ -113,15 +132,25 @@ def _with_alt(match: re.Match[str]) -> str:
     return f'<img{attributes}{alt} loading="lazy" referrerpolicy="no-referrer">'
 
 
-def _resolve_srcset(value: str, base_url: str) -> str:
+def _resolve_srcset(value: str, resolve: Callable[[str], str]) -> str:
     """``a.png 1x, b.png 2x`` with each candidate URL made absolute (HTML §4.8.4.2)."""
     candidates = []
     for candidate in value.split(","):
         parts = candidate.strip().split(None, 1)
         if parts:
-            parts[0] = urljoin(base_url, parts[0])
+            parts[0] = resolve(parts[0])
             candidates.append(" ".join(parts))
     return ", ".join(candidates)
+
+
+def excerpt_of_html(fragment: str, limit: int) -> str:
+    """``excerpt(html_to_text(fragment), limit)``, reading only as much HTML as it needs."""
+    # Read a prefix first: most fragments have enough text near their start.
+    prefix = fragment[: limit * 3]
+    text = html_to_text(prefix)
+    if len(text) <= limit and len(prefix) < len(fragment):
+        text = html_to_text(fragment)
+    return excerpt(text, limit)
 
 
 def html_to_text(fragment: str) -> str:
@@ -136,7 +165,10 @@ def html_to_text(fragment: str) -> str:
 
 def excerpt(text: str, limit: int = 280) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
-    text = _WHITESPACE.sub(" ", strip_control_characters(text)).strip()
+    whole = text
+    text = _WHITESPACE.sub(" ", strip_control_characters(whole[: limit * 2])).strip()
+    if len(text) <= limit and len(whole) > limit * 2:
+        text = _WHITESPACE.sub(" ", strip_control_characters(whole)).strip()
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

@@ -86,7 +86,7 @@ def paragraph(rng: random.Random, words: int) -> str:
 
 
 def entry_html(rng: random.Random) -> str:
-    size = int(2000 + 18000 * rng.random() ** 3)  # 2–20 KB, most near the low end
+    size = int(2000 + 18000 * rng.random() ** 10)  # 2–20 KB, most near the low end
     parts: list[str] = []
     total = 0
     while total < size:
@@ -99,7 +99,7 @@ def entry_html(rng: random.Random) -> str:
 def build_feed(index: int, seed: int, version: int = 0) -> bytes:
     """Feed number ``index``; a higher ``version`` adds newer entries on top."""
     rng = random.Random(f"{seed}-{index}")
-    count = int(10 + 40 * rng.random() ** 2.5)
+    count = int(10 + 40 * rng.random() ** 2)
     host = f"blog{index}.example"
     entries = []
     for n in range(count + version):

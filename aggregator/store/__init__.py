@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -248,10 +248,10 @@ class Store:
         """Store a fetched feed's new and changed entries; returns (new, updated).
 
         With ``clamp_future``, a date later than the entry's first-seen time is
-        stored as that time.
+        stored as that time. Written with Core statements: this is the hot path
+        of a refresh, run once per changed feed.
         """
         with self._session() as session:
-            row = session.get_one(SourceRow, source_id)
             by_key = self._entries_where(
                 session, source_id, EntryRow.key, [e.key for e in feed.entries]
             )
@@ -283,47 +283,73 @@ class Store:
                             "key": entry.key,
                             "first_seen_at": now,
                             "sort_at": published or updated or now,
+                            "previous_content_hash": None,
                             **_entry_fields(entry, published, updated),
                         }
                     )
                 session.execute(insert(EntryRow), rows)
             for entry in decision.changed:
-                entry_row = stored[entry.key]
-                published, updated = _dates(entry, entry_row.first_seen_at, clamp_future)
-                previous = entry_row.content_hash
-                for name, value in _entry_fields(entry, published, updated).items():
-                    setattr(entry_row, name, value)
-                entry_row.previous_content_hash = previous
-                entry_row.sort_at = published or updated or entry_row.first_seen_at
-            row.feed_title = feed.title or row.feed_title
-            row.site_url = row.site_url or feed.site_url
-            row.feed_description = feed.description
-            row.feed_icon = feed.icon
-            row.feed_language = feed.language
-            row.etag = fetched.etag
-            row.last_modified = fetched.last_modified
-            row.last_http_status = fetched.status
-            row.body_hash = fetched.body_hash
-            row.interval_seconds = int(interval.total_seconds())
-            row.publisher_interval_seconds = (
-                int(feed.publisher_interval.total_seconds()) if feed.publisher_interval else None
-            )
-            _move(session, row, fetched.permanent_url, now)
-            _record_success(row, "ok", now, next_check_at)
+                old = stored[entry.key]
+                published, updated = _dates(entry, old.first_seen_at, clamp_future)
+                session.execute(
+                    update(EntryRow)
+                    .where(EntryRow.id == old.id)
+                    .values(
+                        **_entry_fields(entry, published, updated),
+                        previous_content_hash=old.content_hash,
+                        sort_at=published or updated or old.first_seen_at,
+                    )
+                )
+            values: dict[str, Any] = {
+                "site_url": func.coalesce(SourceRow.site_url, feed.site_url),
+                "feed_description": feed.description,
+                "feed_icon": feed.icon,
+                "feed_language": feed.language,
+                "etag": fetched.etag,
+                "last_modified": fetched.last_modified,
+                "last_http_status": fetched.status,
+                "body_hash": fetched.body_hash,
+                "interval_seconds": int(interval.total_seconds()),
+                "publisher_interval_seconds": (
+                    int(feed.publisher_interval.total_seconds())
+                    if feed.publisher_interval
+                    else None
+                ),
+                **_success_fields("ok", now, next_check_at),
+            }
+            if feed.title:
+                values["feed_title"] = feed.title
+            session.execute(update(SourceRow).where(SourceRow.id == source_id).values(**values))
+            if fetched.permanent_url:
+                _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)
             return len(decision.new), len(decision.changed)
 
     @staticmethod
     def _entries_where(
         session: Session, source_id: int, column: Any, values: Sequence[str | None]
-    ) -> dict[str, EntryRow]:
-        """A source's entries whose ``column`` is one of ``values``, by that value."""
+    ) -> dict[str, Any]:
+        """A source's entries whose ``column`` is one of ``values``, by that value.
+
+        Only the columns matching needs are read, never the content.
+        """
         wanted = sorted({v for v in values if v})
-        found: dict[str, EntryRow] = {}
+        found: dict[str, Any] = {}
         # Chunked so that a huge feed stays under the databases' parameter limits.
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            query = select(EntryRow).where(EntryRow.source_id == source_id, column.in_(chunk))
-            for entry_row in session.scalars(query.order_by(EntryRow.id)):
+            query = (
+                select(
+                    EntryRow.id,
+                    EntryRow.key,
+                    EntryRow.url,
+                    EntryRow.content_hash,
+                    EntryRow.previous_content_hash,
+                    EntryRow.first_seen_at,
+                )
+                .where(EntryRow.source_id == source_id, column.in_(chunk))
+                .order_by(EntryRow.id)
+            )
+            for entry_row in session.execute(query):
                 found.setdefault(getattr(entry_row, column.key), entry_row)
         return found
 
@@ -331,13 +357,26 @@ class Store:
         self, source_id: int, result: NotModified, now: datetime, next_check_at: datetime
     ) -> None:
         """A 304, or a 200 whose body is the one already stored."""
+        self.record_not_modified_many([(source_id, result, now, next_check_at)])
+
+    def record_not_modified_many(
+        self, records: Sequence[tuple[int, NotModified, datetime, datetime]]
+    ) -> None:
+        """Many ``record_not_modified`` in one transaction: (source id, result, now, next check)."""
         with self._session() as session:
-            row = session.get_one(SourceRow, source_id)
-            row.last_http_status = result.status
-            row.etag = result.etag or row.etag
-            row.last_modified = result.last_modified or row.last_modified
-            _move(session, row, result.permanent_url, now)
-            _record_success(row, "not_modified", now, next_check_at)
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(SourceRow).where(SourceRow.id.in_([r[0] for r in records]))
+                )
+            }
+            for source_id, result, now, next_check_at in records:
+                row = rows[source_id]
+                row.last_http_status = result.status
+                row.etag = result.etag or row.etag
+                row.last_modified = result.last_modified or row.last_modified
+                _move(session, row, result.permanent_url, now)
+                _record_success(row, "not_modified", now, next_check_at)
 
     def record_failure(
         self,
@@ -559,16 +598,24 @@ def _reason(exc: SQLAlchemyError) -> str:
     return str(orig or exc).strip().splitlines()[0]
 
 
+def _success_fields(result: str, now: datetime, next_check_at: datetime) -> dict[str, Any]:
+    """A source's state after a successful fetch: every failure mark cleared."""
+    return {
+        "last_fetched_at": now,
+        "last_result": result,
+        "last_error_kind": None,
+        "last_error": None,
+        "failure_count": 0,
+        "first_failure_at": None,
+        "retry_after": None,
+        "gone_at": None,
+        "next_check_at": next_check_at,
+    }
+
+
 def _record_success(row: SourceRow, result: str, now: datetime, next_check_at: datetime) -> None:
-    row.last_fetched_at = now
-    row.last_result = result
-    row.last_error_kind = None
-    row.last_error = None
-    row.failure_count = 0
-    row.first_failure_at = None
-    row.retry_after = None
-    row.gone_at = None
-    row.next_check_at = next_check_at
+    for name, value in _success_fields(result, now, next_check_at).items():
+        setattr(row, name, value)
 
 
 def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) -> None:
@@ -610,7 +657,7 @@ def _dates(
     return clamp_to(entry.published, first_seen), clamp_to(entry.updated, first_seen)
 
 
-def _known(row: EntryRow) -> Known:
+def _known(row: Any) -> Known:
     return Known(row.key, row.url, row.content_hash, row.previous_content_hash)
 
 
