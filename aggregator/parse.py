@@ -43,8 +43,9 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    # Relative URLs are resolved here, not by feedparser: the entry's link is a better
-    # base than the feed's URL for HTML written for the entry's page.
+    # Relative URLs in HTML are resolved by our sanitizer, not by feedparser: the entry's
+    # link is a better base than the feed's URL for HTML written for the entry's page, and
+    # feedparser's pass re-parsed every piece of HTML in pure Python (half the parse time).
     parsed = feedparser.parse(
         content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
@@ -197,7 +198,7 @@ def _base(declared: str | None, link: str | None, feed_url: str) -> str:
     """What relative URLs in an entry's HTML are relative to: ``xml:base`` when the
     feed sets one, else the entry's own page, else the feed."""
     if declared and declared != feed_url:
-        return declared
+        return urljoin(feed_url, declared)
     return link or feed_url
 
 
