@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aggregator.errors import AggregatorError
 from aggregator.fetch import Fetcher
 from aggregator.models import RefreshOutcome
-from aggregator.publish import BuildOutcome, build_site
 from aggregator.refresh import Clock, refresh
 from aggregator.settings import Settings
 from aggregator.store import Store
+
+if TYPE_CHECKING:
+    from aggregator.publish import BuildOutcome
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,9 @@ class App:
 
     def build(self) -> BuildOutcome:
         """Write the site; post files that cannot be read are logged and skipped."""
+        # Imported here: templates, Markdown and feed writers are not needed to refresh.
+        from aggregator.publish import build_site
+
         with self._busy:
             outcome = build_site(self.settings, self.store, self.clock())
         for error in outcome.post_errors:

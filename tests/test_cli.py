@@ -90,3 +90,25 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert f"[{section}]" in readme, section
         for key in keys:
             assert f"`{key}`" in readme, f"[{section}] {key}"
+
+
+def test_migration_files_are_numbered_by_their_revision() -> None:
+    """The store finds the newest revision from the file names, without loading Alembic."""
+    import ast
+
+    from aggregator.store import MIGRATIONS, Store, newest_revision
+
+    files = sorted((MIGRATIONS / "versions").glob("*.py"))
+    previous = None
+    for path in files:
+        values = {
+            node.targets[0].id: node.value.value
+            for node in ast.parse(path.read_text()).body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+        }
+        assert values["revision"] == path.name[:4], path.name
+        assert values["down_revision"] == previous, path.name
+        previous = values["revision"]
+    assert newest_revision() == previous == Store.head_revision()

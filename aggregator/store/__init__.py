@@ -13,10 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -71,9 +67,20 @@ class Store:
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
         """Connect to the database at ``url`` and, by default, apply pending migrations."""
         store = cls(create_store_engine(url))
-        if upgrade:
+        if upgrade and not store.is_current():
             store.upgrade()
         return store
+
+    def is_current(self) -> bool:
+        """Whether the schema is at the newest migration, without loading Alembic (slow)."""
+        try:
+            with self.engine.connect() as connection:
+                current = connection.exec_driver_sql(
+                    "SELECT version_num FROM alembic_version"
+                ).scalar()
+        except SQLAlchemyError:
+            return False  # no schema yet: upgrade() creates it, or says why it cannot
+        return current is not None and current == newest_revision()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -84,6 +91,8 @@ class Store:
 
     def upgrade(self) -> None:
         """Apply every pending Alembic migration."""
+        from alembic import command
+
         try:
             with self.engine.begin() as connection:
                 config = _alembic_config()
@@ -95,11 +104,15 @@ class Store:
             ) from exc
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     @staticmethod
     def head_revision() -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     @contextmanager
@@ -587,7 +600,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config() -> Config:
+def newest_revision() -> str:
+    """The newest migration's revision: migration files are named ``NNNN_what.py`` with
+    revision ``NNNN``, one after the other (a test holds every file to that)."""
+    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
