@@ -231,7 +231,7 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.scheduler import start_scheduler
-    from aggregator.server import SiteApp, make_server
+    from aggregator.server import Serving, SiteApp, make_server
 
     app = _app(settings)
     stopping = threading.Event()
@@ -272,8 +272,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         app.build()
     except AggregatorError as exc:
         log.error("build failed: %s", exc)
-    server_thread = threading.Thread(target=server.run, name="http", daemon=True)
-    server_thread.start()
+    serving = Serving(server).start()
     log.info(
         "serving url=http://%s:%d/ output=%s",
         settings.server.host,
@@ -286,7 +285,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     app.stop.set()
     scheduler.shutdown(wait=False)
-    server.close()
+    serving.close()
     # A refresh in flight finishes its current source, or is cut off after the grace period;
     # each source is its own transaction, so nothing half-written is left either way.
     idle = app._busy.acquire(timeout=SHUTDOWN_GRACE_SECONDS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 SourceState = Literal["new", "ok", "not_modified", "failing", "rate_limited", "gone", "moved"]
@@ -169,8 +170,9 @@ class ParsedEntry:
     content_html: str
     enclosures: tuple[Enclosure, ...] = ()
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
+        """Identifies this version of the entry; computed once (in the parsing process)."""
         import hashlib
 
         parts = [self.url or "", self.title, self.author or "", self.summary, self.content_html]

@@ -66,10 +66,14 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
         if entry is not None:
             entries.append(entry)
     image = feed.get("image") or {}
+    keyed = disambiguate_keys(entries)
+    for entry in keyed:
+        # Hashed here, in the parsing process, rather than in the one that writes the store.
+        _ = entry.content_hash
     return ParsedFeed(
         title=_title(feed, "title") or None,
         site_url=_http_url(feed.get("link"), url),
-        entries=disambiguate_keys(entries),
+        entries=keyed,
         description=_title(feed, "subtitle") or None,
         icon=_http_url(feed.get("icon"), url)
         or _http_url(feed.get("logo"), url)

@@ -7,6 +7,7 @@ import gzip
 import json
 import mimetypes
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,29 @@ def make_server(app: SiteApp, host: str, port: int) -> Any:
     """A waitress server bound to host:port; call ``.run()`` to serve, ``.close()`` to stop."""
     threads = int(os.environ.get("AGGREGATOR_SERVER_THREADS", "4"))
     return create_server(app, host=host, port=port, threads=threads, ident="aggregator")
+
+
+class Serving:
+    """A waitress server running in a background thread, stopped with ``close``."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._closing = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="http", daemon=True)
+
+    def start(self) -> Serving:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            # Closing the listening socket interrupts the select() loop; only then is it expected.
+            if not self._closing.is_set():
+                raise
+
+    def close(self) -> None:
+        self._closing.set()
+        self.server.close()
+        self.thread.join(timeout=2)

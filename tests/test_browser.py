@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from aggregator.server import SiteApp, make_server
+from aggregator.server import Serving, SiteApp, make_server
 from tests.conftest import REPO, FeedServer, Site
 from tests.feeds import FeedItem, day, rss2_feed
 
@@ -84,10 +83,9 @@ def served(site: Site, feed_server: FeedServer) -> Iterator[str]:
     assert site.cli("refresh") == 0
     assert site.cli("build") == 0
     server = make_server(SiteApp(site.output, lambda: {"status": "ok"}), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    serving = Serving(server).start()
     yield f"http://127.0.0.1:{server.effective_port}/"
-    server.close()
+    serving.close()
 
 
 PAGES = {"river": "index.html", "blogroll": "blogroll.html", "post": "posts/hello-hugo/"}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aggregator.server import SiteApp, make_server
+from aggregator.server import Serving, SiteApp, make_server
 
 PAGE = b"<!DOCTYPE html><title>x</title>" + b"<p>river item</p>" * 200
 
@@ -25,10 +24,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     (root / "blogroll.opml").write_bytes(b'<opml version="2.0"/>')
     (root / "style.css").write_bytes(b"body { margin: 0 }")
     srv = make_server(SiteApp(root, lambda: {"status": "ok"}), "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
+    serving = Serving(srv).start()
     yield "127.0.0.1", srv.effective_port
-    srv.close()
+    serving.close()
 
 
 def request(
