@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -26,6 +26,11 @@ typecheck: $(BIN)/.installed
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bench]'
+	$(BIN)/python benchmarks/refresh.py --n 1000 --peer reader
+	$(BIN)/python benchmarks/build.py
 
 clean:
 	rm -rf $(VENV) public config/aggregator.sqlite3*
