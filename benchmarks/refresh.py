@@ -113,7 +113,7 @@ def measure(command: list[str], feeds: int, env: dict[str, str] | None = None) -
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{output.decode()}")
+        raise SystemExit(f"{' '.join(command[:4])} … failed:\n{output.decode()[-2000:]}")
     reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # The larger of the two: sampling misses the last 20 ms, rusage misses fork-server workers.
     cpu = max(reaped, memory.cpu_seconds)
@@ -144,8 +144,9 @@ import sys, logging
 from reader import make_reader
 reader = make_reader(sys.argv[1])
 if sys.argv[2] == "add":
-    for url in sys.argv[3:]:
-        reader.add_feed(url, exist_ok=True)
+    with open(sys.argv[3]) as urls:
+        for url in urls.read().split():
+            reader.add_feed(url, exist_ok=True)
 else:
     reader.update_feeds(workers=int(sys.argv[3]), scheduled=False)
     counts = reader.get_entry_counts()
@@ -164,7 +165,15 @@ def run_aggregator(site: FeedSite, folder: Path) -> list[Figures]:
 
 def run_reader(site: FeedSite, folder: Path, workers: int) -> list[Figures]:
     database = str(folder / "reader.sqlite")
-    subprocess.run([sys.executable, "-c", READER_SCRIPT, database, "add", *site.urls()], check=True)
+    urls = folder / "urls.txt"
+    urls.write_text("\n".join(site.urls()))
+    added = subprocess.run(
+        [sys.executable, "-c", READER_SCRIPT, database, "add", str(urls)],
+        capture_output=True,
+        text=True,
+    )
+    if added.returncode != 0:
+        raise SystemExit(f"reader could not be set up:\n{added.stderr[-2000:]}")
     command = [sys.executable, "-c", READER_SCRIPT, database, "update", str(workers)]
     results = [measure(command, site.n), measure(command, site.n)]
     site.change(10)
