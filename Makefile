@@ -25,7 +25,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 pytest: $(BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) public config/aggregator.sqlite3*

@@ -80,9 +80,9 @@ class Service:
 
 
 @pytest.fixture
-def service(tmp_path: Path, feed_server: FeedServer) -> Iterator[Service]:
+def service(tmp_path: Path, feed_server: FeedServer, database_url: str) -> Iterator[Service]:
     port = free_port()
-    site = make_site(tmp_path / "site", port=port)
+    site = make_site(tmp_path / "site", database_url, port=port)
     items = [FeedItem("Served entry", "https://blog.example/1", day(11))]
     feed = feed_server.serve("/feed.xml", rss2_feed("Local Blog", "https://blog.example/", items))
     site.write_blogroll(
