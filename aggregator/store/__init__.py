@@ -82,17 +82,42 @@ class Store:
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
-    def upgrade(self) -> None:
-        """Apply every pending Alembic migration."""
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply every pending Alembic migration (up to ``revision``)."""
+        self._migrate(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Undo migrations down to ``revision`` (``base``: an empty database)."""
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step: Any, revision: str) -> None:
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                config = _alembic_config()
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+            with self.engine.connect() as connection:
+                if sqlite:
+                    # Batch migrations copy a table and drop the old one; with foreign keys
+                    # on, that drop would cascade to every entry. (Only outside a transaction.)
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                try:
+                    with connection.begin():
+                        config = _alembic_config()
+                        config.attributes["connection"] = connection
+                        step(config, revision)
+                finally:
+                    if sqlite:
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"database {self.display_url}: cannot migrate: {_reason(exc)}"
             ) from exc
+
+    @staticmethod
+    def revisions() -> list[str]:
+        """Every migration revision, oldest first."""
+        script = ScriptDirectory.from_config(_alembic_config())
+        return [r.revision for r in reversed(list(script.walk_revisions()))]
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
