@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError
 from aggregator.fetch import Fetcher
 from aggregator.models import RefreshOutcome
 from aggregator.publish import BuildOutcome, build_site
 from aggregator.refresh import Clock, refresh
 from aggregator.settings import Settings
-from aggregator.store import Store
+from aggregator.store import Store, SyncOutcome
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class App:
         self.stop = threading.Event()
         self._busy = threading.Lock()
         self.last_cycle_error: str | None = None
+        #: ``all`` refreshes and builds; ``publisher`` leaves fetching to ``aggregator worker``.
+        self.role = "all"
 
     def close(self) -> None:
         self.fetcher.close()
@@ -50,9 +53,42 @@ class App:
     def refresh(self, *, every: bool = False) -> RefreshOutcome:
         """Fetch due sources (all with ``every``) and store what is new."""
         with self._busy:
-            return refresh(
+            outcome = refresh(
                 self.settings, self.store, self.fetcher, self.clock, every=every, stop=self.stop
             )
+            self.prune()
+            return outcome
+
+    def prune(self) -> int:
+        """Apply ``[retention]``; what the pages and feeds show is always kept."""
+        keep_for = self.settings.retention
+        if not keep_for.max_age_days and not keep_for.per_source:
+            return 0
+        out = self.settings.output
+        shown = {e.id for e in self.store.recent_entries(out.items * out.pages)}
+        shown.update(e.id for e in self.store.latest_entries_by_source().values())
+        by_category: dict[str, list[int]] = {}
+        for source in self.store.list_sources():
+            by_category.setdefault(source.category or "", []).append(source.id)
+        for members in by_category.values():
+            limit = max(out.items * 2, out.feed_items)
+            shown.update(e.id for e in self.store.recent_entries_of(members, limit))
+        pruned = self.store.prune(
+            self.clock(),
+            max_age=timedelta(days=keep_for.max_age_days) if keep_for.max_age_days else None,
+            per_source=keep_for.per_source or None,
+            keep=shown,
+        )
+        if pruned:
+            log.info("retention pruned=%d", pruned)
+        return pruned
+
+    def sync_blogroll(self) -> SyncOutcome:
+        """Load the blogroll into the store without fetching anything."""
+        blogroll = load_blogroll(self.settings.blogroll.file)
+        return self.store.sync_blogroll(
+            blogroll.entries, self.clock(), own_feed_url=self.settings.own.feed_url
+        )
 
     def build(self) -> BuildOutcome:
         """Write the site; post files that cannot be read are logged and skipped."""
@@ -65,8 +101,13 @@ class App:
     def cycle(self) -> None:
         """Refresh then build, as the scheduler runs it; errors are logged, never raised."""
         try:
-            outcome = self.refresh()
-            log.info("refresh %s", outcome.summary())
+            if self.role == "publisher":
+                synced = self.sync_blogroll()
+                log.info("blogroll added=%d retired=%d", synced.added, synced.retired)
+                self.prune()
+            else:
+                outcome = self.refresh()
+                log.info("refresh %s", outcome.summary())
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
             log.error("refresh failed: %s", exc)

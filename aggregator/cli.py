@@ -32,7 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     # refresh prints its failures itself; the service logs everything it does.
-    default = {"run": logging.INFO, "refresh": logging.ERROR}.get(args.command, logging.WARNING)
+    default = {"run": logging.INFO, "worker": logging.INFO, "refresh": logging.ERROR}.get(
+        args.command, logging.WARNING
+    )
     _setup_logging(args.verbose, default=default)
     try:
         settings = load_settings(args.config)
@@ -67,7 +69,20 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=cmd_build)
 
     run = commands.add_parser("run", help="run the service: scheduler and web server")
+    run.add_argument(
+        "--role",
+        choices=("all", "publisher"),
+        default="all",
+        help="all: fetch, build and serve (default); publisher: build and serve, "
+        "leaving fetching to `aggregator worker` processes",
+    )
     run.set_defaults(handler=cmd_run)
+
+    worker = commands.add_parser(
+        "worker", help="claim due sources from the shared database, fetch and store them"
+    )
+    worker.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
+    worker.set_defaults(handler=cmd_worker)
 
     status = commands.add_parser("status", help="show each source's fetch state")
     status.add_argument("--json", action="store_true", help="JSON instead of text")
@@ -118,6 +133,42 @@ def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
         if source.result == "error":
             print(f"failed: {source.error}")
     print(outcome.summary())
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.worker import Worker
+
+    app = _app(settings)
+    worker = Worker(settings, app.store, app.fetcher, app.clock, stop=app.stop)
+    if args.once:
+        try:
+            print(worker.tick().summary())
+        finally:
+            app.close()
+        return 0
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal=%s stopping: no more claims", signal.Signals(signum).name)
+        app.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("worker=%s started", worker.owner)
+    worker.run()
+    log.info("worker=%s stopped", worker.owner)
+    if threading.active_count() > 1:
+        # A fetch that outlived the deadline: its lease is released, nothing waits for it.
+        logging.shutdown()
+        os._exit(0)
+    app.close()
+    return 0
+
+
+def cmd_blogroll_sync(settings: Settings, args: argparse.Namespace) -> int:
+    with _app(settings) as app:
+        outcome = app.sync_blogroll()
+    print(f"blogroll: {outcome.added} added, {outcome.retired} retired, {outcome.kept} kept")
     return 0
 
 
@@ -234,6 +285,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.server import SiteApp, make_server
 
     app = _app(settings)
+    app.role = args.role
     stopping = threading.Event()
 
     def health() -> dict[str, Any]:
@@ -314,6 +366,8 @@ def _add_blogroll_commands(commands: Any) -> None:
     check = sub.add_parser("check", help="fetch each blog's feed and report its last post")
     check.add_argument("--json", action="store_true", help="JSON instead of text")
     check.set_defaults(handler=cmd_blogroll_check)
+    sync = sub.add_parser("sync", help="load the blogroll into the database without fetching")
+    sync.set_defaults(handler=cmd_blogroll_sync)
 
     discover = commands.add_parser("discover", help="list the feeds a homepage offers")
     discover.add_argument("url", metavar="URL")
