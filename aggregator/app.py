@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError
 from aggregator.fetch import Fetcher
+from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import RefreshOutcome
 from aggregator.publish import BuildOutcome, build_site
 from aggregator.refresh import Clock, refresh
@@ -28,11 +29,15 @@ def utcnow() -> datetime:
 class App:
     """One site: its settings, store and fetcher, and the refresh and build jobs."""
 
-    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utcnow, *, upgrade: bool = True) -> None:
         self.settings = settings
         self.clock = clock
-        self.store = Store.open(settings.database.url)
-        self.fetcher = Fetcher(settings.fetch, settings.site.url)
+        # Without ``upgrade`` nothing connects yet: the service retries the database itself.
+        self.store = Store.open(settings.database.url, upgrade=upgrade)
+        self.metrics = Metrics()
+        self.fetcher: Fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
+        #: When the last refresh (publisher: build) ended well; ``/readyz`` looks at it.
+        self.last_cycle_at: datetime | None = None
         #: Set to make a running refresh stop after the source in hand.
         self.stop = threading.Event()
         self._busy = threading.Lock()
@@ -56,6 +61,7 @@ class App:
             outcome = refresh(
                 self.settings, self.store, self.fetcher, self.clock, every=every, stop=self.stop
             )
+            self.metrics.refreshed(outcome)
             self.prune()
             return outcome
 
@@ -94,12 +100,14 @@ class App:
         """Write the site; post files that cannot be read are logged and skipped."""
         with self._busy:
             outcome = build_site(self.settings, self.store, self.clock())
+        self.metrics.last_build.set_to_current_time()
         for error in outcome.post_errors:
             log.error("%s", error)
         return outcome
 
     def cycle(self) -> None:
         """Refresh then build, as the scheduler runs it; errors are logged, never raised."""
+        self.last_cycle_error = None
         try:
             if self.role == "publisher":
                 synced = self.sync_blogroll()
@@ -116,7 +124,8 @@ class App:
         try:
             built = self.build()
             log.info("build %s", built.summary())
-            self.last_cycle_error = None
+            if self.last_cycle_error is None:
+                self.last_cycle_at = self.clock()
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
             log.error("build failed: %s", exc)

@@ -120,10 +120,10 @@ def _setup_logging(verbose: int, default: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
 
 
-def _app(settings: Settings) -> Any:
+def _app(settings: Settings, *, upgrade: bool = True) -> Any:
     from aggregator.app import App
 
-    return App(settings)
+    return App(settings, upgrade=upgrade)
 
 
 def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
@@ -281,30 +281,58 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from aggregator.scheduler import start_scheduler
     from aggregator.server import SiteApp, make_server
 
-    app = _app(settings)
+    # The database is connected below, with retries: the site is served meanwhile.
+    app = _app(settings, upgrade=False)
     app.role = args.role
     stopping = threading.Event()
+    database_error: list[str] = []
+    max_age = timedelta(
+        minutes=settings.server.ready_max_age_minutes or 3 * settings.schedule.interval_minutes
+    )
 
     def health() -> dict[str, Any]:
         try:
             h = app.store.health()
         except AggregatorError as exc:
-            return {"status": "error", "error": str(exc)}
+            return {"status": "degraded", "database": str(exc), "last_error": app.last_cycle_error}
+        app.metrics.sources_failing.set(h.sources_failed)
         return {
-            "status": "ok",
+            "status": "ok" if not database_error else "starting",
+            "role": app.role,
             "last_refresh_at": _iso(h.last_refresh_at),
+            "last_cycle_at": _iso(app.last_cycle_at),
             "sources_ok": h.sources_ok,
             "sources_failed": h.sources_failed,
             "sources_total": h.sources_total,
             "last_error": app.last_cycle_error,
         }
 
+    def ready() -> tuple[bool, dict[str, Any]]:
+        report = health()
+        if report["status"] == "degraded" or database_error:
+            return False, {"ready": False, "reason": "database unreachable", **report}
+        last = app.last_cycle_at
+        if last is None:
+            return False, {"ready": False, "reason": "no refresh has finished yet", **report}
+        if app.clock() - last > max_age:
+            return False, {"ready": False, "reason": f"last refresh older than {max_age}", **report}
+        return True, {"ready": True, **report}
+
+    def metrics() -> bytes:
+        health()  # refreshes the gauge of failing sources
+        rendered: bytes = app.metrics.render()
+        return rendered
+
     try:
         server = make_server(
-            SiteApp(settings.output.dir, health), settings.server.host, settings.server.port
+            SiteApp(settings.output.dir, health, ready, metrics),
+            settings.server.host,
+            settings.server.port,
         )
     except OSError as exc:
         app.close()
@@ -318,26 +346,41 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-
-    # Publish what is already known before the first refresh, so the site is up at once.
-    try:
-        app.build()
-    except AggregatorError as exc:
-        log.error("build failed: %s", exc)
     server_thread = threading.Thread(target=server.run, name="http", daemon=True)
     server_thread.start()
     log.info(
-        "serving url=http://%s:%d/ output=%s",
+        "serving url=http://%s:%d/ output=%s role=%s",
         settings.server.host,
         settings.server.port,
         settings.output.dir,
+        app.role,
     )
-    scheduler = start_scheduler(app)
+    # Until the database answers, the last build stays online and /healthz says why.
+    backoff = 1.0
+    while not stopping.is_set():
+        try:
+            app.store.upgrade()
+            database_error.clear()
+            break
+        except AggregatorError as exc:
+            database_error[:] = [str(exc)]
+            log.error("database unreachable, retrying in %.0f s: %s", backoff, exc)
+            stopping.wait(backoff)
+            backoff = min(backoff * 2, 60.0)
+    scheduler = None
+    if not stopping.is_set():
+        # Publish what is already known before the first refresh, so the site is up at once.
+        try:
+            app.build()
+        except AggregatorError as exc:
+            log.error("build failed: %s", exc)
+        scheduler = start_scheduler(app)
     while not stopping.wait(0.5):
         pass
 
     app.stop.set()
-    scheduler.shutdown(wait=False)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
     server.close()
     # A refresh in flight finishes its current source, or is cut off after the grace period;
     # each source is its own transaction, so nothing half-written is left either way.
