@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     default = {"run": logging.INFO, "worker": logging.INFO, "refresh": logging.ERROR}.get(
         args.command, logging.WARNING
     )
-    _setup_logging(args.verbose, default=default)
+    _setup_logging(args.verbose, default=default, log_format=args.log_format)
     try:
         settings = load_settings(args.config)
         result: int = args.handler(settings, args)
@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="config file (default: $AGGREGATOR_CONFIG, else config/aggregator.toml)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default="human",
+        help="log lines as text (default) or one JSON object per line",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     refresh = commands.add_parser("refresh", help="fetch due sources and store new entries")
@@ -110,11 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int, default: int) -> None:
+def _setup_logging(verbose: int, default: int, log_format: str = "human") -> None:
+    from aggregator.logs import formatter
+
     level = default if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler])
     # Third-party chatter is only useful when asked for.
     for noisy in ("apscheduler", "waitress", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
