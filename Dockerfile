@@ -13,4 +13,7 @@ RUN mkdir -p /app/public && chown -R aggregator /app/public /app/config
 USER aggregator
 EXPOSE 8080
 ENV AGGREGATOR_CONFIG=/app/config/aggregator.toml
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+STOPSIGNAL SIGTERM
 CMD ["aggregator", "run"]

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError
 from aggregator.fetch import Fetcher
+from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import RefreshOutcome
 from aggregator.refresh import Clock, refresh
 from aggregator.settings import Settings
-from aggregator.store import Store
+from aggregator.store import Store, SyncOutcome
 
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome
@@ -30,15 +32,21 @@ def utcnow() -> datetime:
 class App:
     """One site: its settings, store and fetcher, and the refresh and build jobs."""
 
-    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utcnow, *, upgrade: bool = True) -> None:
         self.settings = settings
         self.clock = clock
-        self.store = Store.open(settings.database.url)
-        self.fetcher = Fetcher(settings.fetch, settings.site.url)
+        # Without ``upgrade`` nothing connects yet: the service retries the database itself.
+        self.store = Store.open(settings.database.url, upgrade=upgrade)
+        self.metrics = Metrics()
+        self.fetcher: Fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
+        #: When the last refresh (publisher: build) ended well; ``/readyz`` looks at it.
+        self.last_cycle_at: datetime | None = None
         #: Set to make a running refresh stop after the source in hand.
         self.stop = threading.Event()
         self._busy = threading.Lock()
         self.last_cycle_error: str | None = None
+        #: ``all`` refreshes and builds; ``publisher`` leaves fetching to ``aggregator worker``.
+        self.role = "all"
 
     def close(self) -> None:
         self.fetcher.close()
@@ -53,9 +61,43 @@ class App:
     def refresh(self, *, every: bool = False) -> RefreshOutcome:
         """Fetch due sources (all with ``every``) and store what is new."""
         with self._busy:
-            return refresh(
+            outcome = refresh(
                 self.settings, self.store, self.fetcher, self.clock, every=every, stop=self.stop
             )
+            self.metrics.refreshed(outcome)
+            self.prune()
+            return outcome
+
+    def prune(self) -> int:
+        """Apply ``[retention]``; what the pages and feeds show is always kept."""
+        keep_for = self.settings.retention
+        if not keep_for.max_age_days and not keep_for.per_source:
+            return 0
+        out = self.settings.output
+        shown = {e.id for e in self.store.recent_entries(out.items * out.pages)}
+        shown.update(e.id for e in self.store.latest_entries_by_source().values())
+        by_category: dict[str, list[int]] = {}
+        for source in self.store.list_sources():
+            by_category.setdefault(source.category or "", []).append(source.id)
+        for members in by_category.values():
+            limit = max(out.items * 2, out.feed_items)
+            shown.update(e.id for e in self.store.recent_entries_of(members, limit))
+        pruned = self.store.prune(
+            self.clock(),
+            max_age=timedelta(days=keep_for.max_age_days) if keep_for.max_age_days else None,
+            per_source=keep_for.per_source or None,
+            keep=shown,
+        )
+        if pruned:
+            log.info("retention pruned=%d", pruned)
+        return pruned
+
+    def sync_blogroll(self) -> SyncOutcome:
+        """Load the blogroll into the store without fetching anything."""
+        blogroll = load_blogroll(self.settings.blogroll.file)
+        return self.store.sync_blogroll(
+            blogroll.entries, self.clock(), own_feed_url=self.settings.own.feed_url
+        )
 
     def build(self) -> BuildOutcome:
         """Write the site; post files that cannot be read are logged and skipped."""
@@ -64,15 +106,22 @@ class App:
 
         with self._busy:
             outcome = build_site(self.settings, self.store, self.clock())
+        self.metrics.last_build.set_to_current_time()
         for error in outcome.post_errors:
             log.error("%s", error)
         return outcome
 
     def cycle(self) -> None:
         """Refresh then build, as the scheduler runs it; errors are logged, never raised."""
+        self.last_cycle_error = None
         try:
-            outcome = self.refresh()
-            log.info("refresh %s", outcome.summary())
+            if self.role == "publisher":
+                synced = self.sync_blogroll()
+                log.info("blogroll added=%d retired=%d", synced.added, synced.retired)
+                self.prune()
+            else:
+                outcome = self.refresh()
+                log.info("refresh %s", outcome.summary())
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
             log.error("refresh failed: %s", exc)
@@ -81,7 +130,8 @@ class App:
         try:
             built = self.build()
             log.info("build %s", built.summary())
-            self.last_cycle_error = None
+            if self.last_cycle_error is None:
+                self.last_cycle_at = self.clock()
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
             log.error("build failed: %s", exc)

@@ -32,8 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     # refresh prints its failures itself; the service logs everything it does.
-    default = {"run": logging.INFO, "refresh": logging.ERROR}.get(args.command, logging.WARNING)
-    _setup_logging(args.verbose, default=default)
+    default = {"run": logging.INFO, "worker": logging.INFO, "refresh": logging.ERROR}.get(
+        args.command, logging.WARNING
+    )
+    _setup_logging(args.verbose, default=default, log_format=args.log_format)
     try:
         settings = load_settings(args.config)
         result: int = args.handler(settings, args)
@@ -57,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="config file (default: $AGGREGATOR_CONFIG, else config/aggregator.toml)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default="human",
+        help="log lines as text (default) or one JSON object per line",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     refresh = commands.add_parser("refresh", help="fetch due sources and store new entries")
@@ -67,7 +75,20 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=cmd_build)
 
     run = commands.add_parser("run", help="run the service: scheduler and web server")
+    run.add_argument(
+        "--role",
+        choices=("all", "publisher"),
+        default="all",
+        help="all: fetch, build and serve (default); publisher: build and serve, "
+        "leaving fetching to `aggregator worker` processes",
+    )
     run.set_defaults(handler=cmd_run)
+
+    worker = commands.add_parser(
+        "worker", help="claim due sources from the shared database, fetch and store them"
+    )
+    worker.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
+    worker.set_defaults(handler=cmd_worker)
 
     status = commands.add_parser("status", help="show each source's fetch state")
     status.add_argument("--json", action="store_true", help="JSON instead of text")
@@ -95,20 +116,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int, default: int) -> None:
+def _setup_logging(verbose: int, default: int, log_format: str = "human") -> None:
+    from aggregator.logs import formatter
+
     level = default if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler])
     # Third-party chatter is only useful when asked for.
     for noisy in ("apscheduler", "waitress", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
 
 
-def _app(settings: Settings) -> Any:
+def _app(settings: Settings, *, upgrade: bool = True) -> Any:
     from aggregator.app import App
 
-    return App(settings)
+    return App(settings, upgrade=upgrade)
 
 
 def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
@@ -118,6 +141,42 @@ def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
         if source.result == "error":
             print(f"failed: {source.error}")
     print(outcome.summary())
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.worker import Worker
+
+    app = _app(settings)
+    worker = Worker(settings, app.store, app.fetcher, app.clock, stop=app.stop)
+    if args.once:
+        try:
+            print(worker.tick().summary())
+        finally:
+            app.close()
+        return 0
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal=%s stopping: no more claims", signal.Signals(signum).name)
+        app.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("worker=%s started", worker.owner)
+    worker.run()
+    log.info("worker=%s stopped", worker.owner)
+    if threading.active_count() > 1:
+        # A fetch that outlived the deadline: its lease is released, nothing waits for it.
+        logging.shutdown()
+        os._exit(0)
+    app.close()
+    return 0
+
+
+def cmd_blogroll_sync(settings: Settings, args: argparse.Namespace) -> int:
+    with _app(settings) as app:
+        outcome = app.sync_blogroll()
+    print(f"blogroll: {outcome.added} added, {outcome.retired} retired, {outcome.kept} kept")
     return 0
 
 
@@ -230,29 +289,58 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from aggregator.scheduler import start_scheduler
     from aggregator.server import Serving, SiteApp, make_server
 
-    app = _app(settings)
+    # The database is connected below, with retries: the site is served meanwhile.
+    app = _app(settings, upgrade=False)
+    app.role = args.role
     stopping = threading.Event()
+    database_error: list[str] = []
+    max_age = timedelta(
+        minutes=settings.server.ready_max_age_minutes or 3 * settings.schedule.interval_minutes
+    )
 
     def health() -> dict[str, Any]:
         try:
             h = app.store.health()
         except AggregatorError as exc:
-            return {"status": "error", "error": str(exc)}
+            return {"status": "degraded", "database": str(exc), "last_error": app.last_cycle_error}
+        app.metrics.sources_failing.set(h.sources_failed)
         return {
-            "status": "ok",
+            "status": "ok" if not database_error else "starting",
+            "role": app.role,
             "last_refresh_at": _iso(h.last_refresh_at),
+            "last_cycle_at": _iso(app.last_cycle_at),
             "sources_ok": h.sources_ok,
             "sources_failed": h.sources_failed,
             "sources_total": h.sources_total,
             "last_error": app.last_cycle_error,
         }
 
+    def ready() -> tuple[bool, dict[str, Any]]:
+        report = health()
+        if report["status"] == "degraded" or database_error:
+            return False, {"ready": False, "reason": "database unreachable", **report}
+        last = app.last_cycle_at
+        if last is None:
+            return False, {"ready": False, "reason": "no refresh has finished yet", **report}
+        if app.clock() - last > max_age:
+            return False, {"ready": False, "reason": f"last refresh older than {max_age}", **report}
+        return True, {"ready": True, **report}
+
+    def metrics() -> bytes:
+        health()  # refreshes the gauge of failing sources
+        rendered: bytes = app.metrics.render()
+        return rendered
+
     try:
         server = make_server(
-            SiteApp(settings.output.dir, health), settings.server.host, settings.server.port
+            SiteApp(settings.output.dir, health, ready, metrics),
+            settings.server.host,
+            settings.server.port,
         )
     except OSError as exc:
         app.close()
@@ -266,25 +354,40 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-
-    # Publish what is already known before the first refresh, so the site is up at once.
-    try:
-        app.build()
-    except AggregatorError as exc:
-        log.error("build failed: %s", exc)
     serving = Serving(server).start()
     log.info(
-        "serving url=http://%s:%d/ output=%s",
+        "serving url=http://%s:%d/ output=%s role=%s",
         settings.server.host,
         settings.server.port,
         settings.output.dir,
+        app.role,
     )
-    scheduler = start_scheduler(app)
+    # Until the database answers, the last build stays online and /healthz says why.
+    backoff = 1.0
+    while not stopping.is_set():
+        try:
+            app.store.upgrade()
+            database_error.clear()
+            break
+        except AggregatorError as exc:
+            database_error[:] = [str(exc)]
+            log.error("database unreachable, retrying in %.0f s: %s", backoff, exc)
+            stopping.wait(backoff)
+            backoff = min(backoff * 2, 60.0)
+    scheduler = None
+    if not stopping.is_set():
+        # Publish what is already known before the first refresh, so the site is up at once.
+        try:
+            app.build()
+        except AggregatorError as exc:
+            log.error("build failed: %s", exc)
+        scheduler = start_scheduler(app)
     while not stopping.wait(0.5):
         pass
 
     app.stop.set()
-    scheduler.shutdown(wait=False)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
     serving.close()
     # A refresh in flight finishes its current source, or is cut off after the grace period;
     # each source is its own transaction, so nothing half-written is left either way.
@@ -313,6 +416,8 @@ def _add_blogroll_commands(commands: Any) -> None:
     check = sub.add_parser("check", help="fetch each blog's feed and report its last post")
     check.add_argument("--json", action="store_true", help="JSON instead of text")
     check.set_defaults(handler=cmd_blogroll_check)
+    sync = sub.add_parser("sync", help="load the blogroll into the database without fetching")
+    sync.set_defaults(handler=cmd_blogroll_sync)
 
     discover = commands.add_parser("discover", help="list the feeds a homepage offers")
     discover.add_argument("url", metavar="URL")

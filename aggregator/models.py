@@ -101,6 +101,9 @@ class Source:
     feed_language: str | None = None
     #: The owner's own blog feed (``own.feed_url``).
     is_own: bool = False
+    #: Set while a worker holds the source (see ``Store.claim_due``).
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
 
     @property
     def display_title(self) -> str:

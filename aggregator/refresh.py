@@ -67,7 +67,7 @@ class _FeedFetched:
     discovered: str | None = None
 
 
-_Attempt = _FeedFetched | NotModified | SourceError
+Attempt = _FeedFetched | NotModified | SourceError
 
 
 def schedule_of(settings: Settings) -> Schedule:
@@ -99,7 +99,7 @@ def refresh(
     due = store.due_sources(clock(), every=every)
     if not due:
         return RefreshOutcome(())
-    recorder = _Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
+    recorder = Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
     outcomes: list[SourceOutcome] = []
     workers = max(1, min(settings.fetch.workers, len(due)))
     waiting = iter(due)
@@ -107,7 +107,7 @@ def refresh(
         _parser(settings, len(due)) as parse,
         ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool,
     ):
-        in_flight: dict[Future[_Attempt], Source] = {}
+        in_flight: dict[Future[Attempt], Source] = {}
 
         def submit_next() -> None:
             source = next(waiting, None)
@@ -158,7 +158,7 @@ def _parser(settings: Settings, due: int) -> Iterator[Parser]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -> _Attempt:
+def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -> Attempt:
     """Fetch and parse one source; runs in a worker thread and touches no store."""
     url = source.feed_url or source.url
     try:
@@ -188,7 +188,7 @@ def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -
         return SourceError(f"{url}: unexpected error: {type(exc).__name__}: {exc}")
 
 
-def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> _Attempt:
+def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> Attempt:
     """The URL is a web page: find its feed through its links, then common paths."""
     html = page.content.decode("utf-8", errors="replace")
     linked = find_feed_links(html, page.url)
@@ -209,7 +209,7 @@ def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> _Attempt:
     )
 
 
-class _Recorder:
+class Recorder:
     """Writes what happened to each source: new entries at once, in one transaction per
     source; the many 'not modified' marks in batches, since losing one costs only a refetch."""
 
@@ -221,7 +221,7 @@ class _Recorder:
         self.store, self.schedule, self.rng, self.clamp_future = store, schedule, rng, clamp_future
         self._not_modified: list[tuple[int, NotModified, datetime, datetime]] = []
 
-    def record(self, source: Source, attempt: _Attempt, now: datetime) -> SourceOutcome:
+    def record(self, source: Source, attempt: Attempt, now: datetime) -> SourceOutcome:
         url = source.feed_url or source.url
         interval = source.interval or self.schedule.min_interval
         if isinstance(attempt, SourceError):

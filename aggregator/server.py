@@ -32,11 +32,23 @@ _COMPRESSIBLE = (".html", ".css", ".xml", ".opml", ".json", ".txt", ".svg")
 
 
 class SiteApp:
-    """A small WSGI app: static files from the output folder, plus ``/healthz``."""
+    """A small WSGI app: the output folder's files, ``/healthz``, ``/readyz`` and ``/metrics``.
 
-    def __init__(self, root: Path, health: Callable[[], dict[str, Any]]) -> None:
+    ``ready`` returns whether the service is ready and why; ``metrics`` the
+    Prometheus text exposition.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        health: Callable[[], dict[str, Any]],
+        ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
+        metrics: Callable[[], bytes] | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.health = health
+        self.ready = ready
+        self.metrics = metrics
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -49,11 +61,19 @@ class SiteApp:
                 [("Allow", "GET, HEAD")],
             )
         if path == "/healthz":
-            body = json.dumps(self.health(), sort_keys=True).encode() + b"\n"
+            return _json(start_response, "200 OK", self.health(), head=method == "HEAD")
+        if path == "/readyz" and self.ready is not None:
+            ok, report = self.ready()
+            status = "200 OK" if ok else "503 Service Unavailable"
+            return _json(start_response, status, report, head=method == "HEAD")
+        if path == "/metrics" and self.metrics is not None:
+            from aggregator.metrics import CONTENT_TYPE
+
+            body = self.metrics()
             start_response(
                 "200 OK",
                 [
-                    ("Content-Type", "application/json"),
+                    ("Content-Type", CONTENT_TYPE),
                     ("Content-Length", str(len(body))),
                     ("Cache-Control", "no-store"),
                 ],
@@ -101,6 +121,21 @@ class SiteApp:
         headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         start_response("200 OK", headers)
         return [b"" if head else body]
+
+
+def _json(
+    start_response: StartResponse, status: str, value: dict[str, Any], *, head: bool
+) -> list[bytes]:
+    body = json.dumps(value, sort_keys=True).encode() + b"\n"
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+        ],
+    )
+    return [b""] if head else [body]
 
 
 def _accepts_gzip(header: str) -> bool:

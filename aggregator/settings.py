@@ -81,6 +81,8 @@ class ScheduleSettings:
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    #: ``/readyz`` fails when the last refresh or build ended longer ago (0: 3 × interval).
+    ready_max_age_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,26 @@ class ContentSettings:
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    #: How long a worker's claim on a source holds; a dead worker's sources are free after it.
+    lease_seconds: int = 600
+    #: How often ``aggregator worker`` looks for due sources.
+    tick_seconds: int = 60
+    #: Sources claimed at once by one worker.
+    batch: int = 32
+    #: On SIGTERM, how long fetches in flight may take to finish before the process exits.
+    shutdown_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    #: Entries older than this many days are pruned (0: kept forever).
+    max_age_days: int = 0
+    #: Entries beyond the newest this many of one source are pruned (0: no limit).
+    per_source: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     site: SiteSettings
@@ -119,6 +141,8 @@ class Settings:
     server: ServerSettings
     fetch: FetchSettings
     content: ContentSettings = ContentSettings()
+    worker: WorkerSettings = WorkerSettings()
+    retention: RetentionSettings = RetentionSettings()
 
 
 # Per section: key -> (accepted types, required). Paths are strings in TOML.
@@ -152,7 +176,11 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "max_interval_minutes": ((int,), False),
         "max_backoff_minutes": ((int,), False),
     },
-    "server": {"host": ((str,), False), "port": ((int,), False)},
+    "server": {
+        "host": ((str,), False),
+        "port": ((int,), False),
+        "ready_max_age_minutes": ((int,), False),
+    },
     "fetch": {
         "connect_timeout": ((int, float), False),
         "read_timeout": ((int, float), False),
@@ -166,6 +194,16 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "content": {
         "summary_length": ((int,), False),
         "clamp_future_dates": ((bool,), False),
+    },
+    "worker": {
+        "lease_seconds": ((int,), False),
+        "tick_seconds": ((int,), False),
+        "batch": ((int,), False),
+        "shutdown_seconds": ((int,), False),
+    },
+    "retention": {
+        "max_age_days": ((int,), False),
+        "per_source": ((int,), False),
     },
 }
 _REQUIRED_SECTIONS = ("site",)
@@ -265,6 +303,14 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         raise ConfigError(
             f"{file}: [own] feed_url: must be an absolute http(s) URL, got {feed_url!r}"
         )
+    worker = section("worker")
+    for key in ("lease_seconds", "tick_seconds", "batch"):
+        if worker.get(key, 1) < 1:
+            raise ConfigError(f"{file}: [worker] {key}: must be at least 1")
+    retention = section("retention")
+    for key in ("max_age_days", "per_source"):
+        if retention.get(key, 0) < 0:
+            raise ConfigError(f"{file}: [retention] {key}: must not be negative")
     content = section("content")
     if not MIN_SUMMARY <= content.get("summary_length", 280) <= MAX_SUMMARY:
         raise ConfigError(
@@ -287,6 +333,8 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         server=ServerSettings(**_pick(server, ServerSettings)),
         fetch=FetchSettings(**_pick(fetch, FetchSettings)),
         content=ContentSettings(**_pick(content, ContentSettings)),
+        worker=WorkerSettings(**_pick(worker, WorkerSettings)),
+        retention=RetentionSettings(**_pick(retention, RetentionSettings)),
     )
 
 

@@ -1,12 +1,16 @@
 """Refresh throughput: `aggregator refresh --all` on N generated feeds served on loopback.
 
     python benchmarks/refresh.py --n 1000 [--peer reader] [--seed 1] [--hosts 8]
+    python benchmarks/refresh.py --n 1000 --workers 4 [--database-url postgresql://…]
 
 Runs three workloads on a fresh SQLite database: cold (every entry new), warm
 (every feed answers 304) and 10 % changed; prints wall time, CPU time, peak
 RSS of all processes together, and feeds per second. With ``--peer reader``
 the same workloads run with lemon24/reader (PyPI ``reader``) against the same
-server, and the ratio is printed. Only 127.0.0.0/8 is contacted.
+server, and the ratio is printed. With ``--workers K`` a cold fetch of every feed
+is instead shared by 1, 2, … K ``aggregator worker --once`` processes, each time
+on a fresh store (a fresh schema of ``--database-url``'s PostgreSQL, else SQLite).
+Only 127.0.0.0/8 is contacted.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -181,6 +186,71 @@ def run_reader(site: FeedSite, folder: Path, workers: int) -> list[Figures]:
     return results
 
 
+def run_workers(site: FeedSite, folder: Path, k: int, database_url: str | None) -> Figures:
+    """A cold fetch of every feed by ``k`` worker processes sharing one fresh store."""
+    from contextlib import ExitStack
+
+    config = write_site(folder, site)
+    with ExitStack() as stack:
+        url = stack.enter_context(_fresh_schema(database_url)) if database_url else None
+        url = url or f"sqlite:///{folder / f'workers-{k}.sqlite3'}"
+        config.write_text(config.read_text() + f"[database]\nurl = {url!r}\n".replace("'", '"'))
+        base = [sys.executable, "-m", "aggregator", "--config", str(config)]
+        subprocess.run([*base, "blogroll", "sync"], check=True, capture_output=True)
+        script = "; ".join(
+            [
+                "import subprocess, sys",
+                "ps = [subprocess.Popen(sys.argv[2:]) for _ in range(int(sys.argv[1]))]",
+                "sys.exit(max(p.wait() for p in ps))",
+            ]
+        )
+        return measure([sys.executable, "-c", script, str(k), *base, "worker", "--once"], site.n)
+
+
+def _fresh_schema(database_url: str) -> Any:
+    """A fresh PostgreSQL schema for one run, dropped afterwards."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    @contextmanager
+    def schema() -> Any:
+        name = f"bench_{os.getpid()}_{time.monotonic_ns()}"
+        url = make_url(database_url).set(drivername="postgresql+psycopg")
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {name}"))
+        try:
+            yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+                hide_password=False
+            )
+        finally:
+            with engine.connect() as connection:
+                connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+            engine.dispose()
+
+    return schema()
+
+
+def main_workers(args: argparse.Namespace) -> None:
+    print(f"generating and serving {args.n} feeds on {args.hosts} loopback addresses…", flush=True)
+    rows = []
+    for k in range(1, args.workers + 1):
+        with (
+            FeedSite(args.n, args.seed, args.hosts, args.port) as site,
+            tempfile.TemporaryDirectory(prefix="aggregator-bench-") as tmp,
+        ):
+            rows.append((k, run_workers(site, Path(tmp), k, args.database_url)))
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"\nN = {args.n} feeds, cold, {store}, {os.cpu_count()} CPUs")
+    print(f"{'workers':>7} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'feeds/s':>8}")
+    for k, f in rows:
+        print(
+            f"{k:>7} {f.wall:>7.2f} {f.cpu:>7.2f} {f.peak_rss_mb:>8.0f} {f.feeds_per_second:>8.0f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="number of feeds")
@@ -189,7 +259,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--peer", choices=["reader"], help="also run this peer and compare")
     parser.add_argument("--reader-workers", type=int, default=16)
+    parser.add_argument("--workers", type=int, help="compare 1…K worker processes instead")
+    parser.add_argument("--database-url", help="PostgreSQL for --workers (default: SQLite)")
     args = parser.parse_args()
+    if args.workers:
+        main_workers(args)
+        return
 
     print(f"generating and serving {args.n} feeds on {args.hosts} loopback addresses…", flush=True)
     started = time.perf_counter()

@@ -8,7 +8,9 @@ import os
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -16,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from aggregator.cli import main
 from tests.feeds import FeedItem
@@ -25,6 +30,94 @@ FeedBuilder = Callable[[str, str, list[FeedItem]], bytes]
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DATA = Path(__file__).parent / "data"
+
+#: Set to a PostgreSQL URL to run every store-backed test on PostgreSQL instead of SQLite.
+TEST_DATABASE_ENV = "AGGREGATOR_TEST_DATABASE_URL"
+POSTGRES_HINT = (
+    f"needs PostgreSQL: set {TEST_DATABASE_ENV}=postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_base_url() -> str | None:
+    """The PostgreSQL database the tests may use, if any."""
+    return os.environ.get(TEST_DATABASE_ENV) or None
+
+
+def on_postgres() -> bool:
+    return postgres_base_url() is not None
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL; skips the test without one, and fails it under CI."""
+    base = postgres_base_url()
+    if base is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_HINT} (under CI it must be set; .ci/run does it)")
+        pytest.skip(POSTGRES_HINT)
+    return base
+
+
+def _admin_engine(base: str) -> object:
+    url = make_url(base)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A fresh, empty schema; the URL yielded puts it first on the search path.
+
+    A schema per test is much faster than a database per test and as isolated:
+    every table, including Alembic's, is created in it.
+    """
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    engine = _admin_engine(base)
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        connection.execute(text(f"CREATE SCHEMA {name}"))
+    url = make_url(base)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    url = url.update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:  # type: ignore[attr-defined]
+            # A process the test killed may still hold a lock for a moment.
+            connection.execute(text("SET lock_timeout = '10s'"))
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """The store of one test: SQLite in its folder, or a fresh schema on PostgreSQL."""
+    base = postgres_base_url()
+    if base is None:
+        yield f"sqlite:///{tmp_path / 'db' / 'aggregator.sqlite3'}"
+        return
+    with postgres_schema(base) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema, for tests that only make sense on PostgreSQL."""
+    with postgres_schema(require_postgres()) as url:
+        yield url
+
+
+def query(database_url: str, sql: str, **params: object) -> list[tuple[object, ...]]:
+    """Run one SQL statement on a test's store and return its rows (none for a write)."""
+    from aggregator.store import create_store_engine
+
+    engine = create_store_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 @dataclass
@@ -167,6 +260,11 @@ class Site:
     """A site folder: config, blogroll, posts; output and database inside it."""
 
     root: Path
+    database_url: str
+
+    def query(self, sql: str, **params: object) -> list[tuple[object, ...]]:
+        """Rows of one SQL statement on this site's store."""
+        return query(self.database_url, sql, **params)
 
     @property
     def config(self) -> Path:
@@ -278,15 +376,15 @@ PLAIN_POST_MTIME = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 def make_site(root: Path, database_url: str | None = None, port: int = 8080) -> Site:
     root.mkdir(parents=True, exist_ok=True)
-    site = Site(root)
     url = database_url or f"sqlite:///{root / 'aggregator.sqlite3'}"
+    site = Site(root, url)
     site.config.write_text(SITE_TOML.format(database_url=url, port=port), encoding="utf-8")
     site.write_blogroll([])
-    for name, text in OWN_POSTS.items():
-        site.write_post(name, text, mtime=PLAIN_POST_MTIME)
+    for name, body in OWN_POSTS.items():
+        site.write_post(name, body, mtime=PLAIN_POST_MTIME)
     return site
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Site:
-    return make_site(tmp_path / "site")
+def site(tmp_path: Path, database_url: str) -> Site:
+    return make_site(tmp_path / "site", database_url)

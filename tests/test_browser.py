@@ -19,6 +19,8 @@ from aggregator.server import Serving, SiteApp, make_server
 from tests.conftest import REPO, FeedServer, Site
 from tests.feeds import FeedItem, day, rss2_feed
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = REPO / "test-artifacts"

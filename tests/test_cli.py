@@ -78,7 +78,8 @@ def test_every_command_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
     for command in ("refresh", "refresh --all", "build", "run", "status", "status --json",
                     "db upgrade", "db current", "blogroll import", "blogroll export",
-                    "blogroll check", "discover"):  # fmt: skip
+                    "blogroll check", "blogroll sync", "discover", "worker", "worker --once",
+                    "run --role publisher"):  # fmt: skip
         assert f"aggregator {command}" in readme, command
 
 

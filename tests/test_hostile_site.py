@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sqlite3
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -126,13 +125,12 @@ def hostile_site(site: Site, feed_server: FeedServer) -> Site:
 
 
 def test_every_hostile_feed_was_stored(hostile_site: Site) -> None:
-    with sqlite3.connect(hostile_site.root / "aggregator.sqlite3") as db:
-        counts = dict(
-            db.execute(
-                "SELECT s.title, count(e.id) FROM sources s LEFT JOIN entries e "
-                "ON e.source_id = s.id GROUP BY s.id"
-            ).fetchall()
+    counts = dict(
+        hostile_site.query(
+            "SELECT s.title, count(e.id) FROM sources s LEFT JOIN entries e "
+            "ON e.source_id = s.id GROUP BY s.id, s.title"
         )
+    )
     assert counts["Atom"] == len(XML_SAFE)
     # An RSS item left with no title, content or http(s) link has nothing to show.
     assert 40 < counts["RSS"] <= len(XML_SAFE)
@@ -140,9 +138,8 @@ def test_every_hostile_feed_was_stored(hostile_site: Site) -> None:
 
 
 def test_no_stored_html_can_run(hostile_site: Site) -> None:
-    with sqlite3.connect(hostile_site.root / "aggregator.sqlite3") as db:
-        rows = db.execute("SELECT key, url, content_html, title, summary FROM entries").fetchall()
-        sources = db.execute("SELECT site_url, feed_icon FROM sources").fetchall()
+    rows = hostile_site.query("SELECT key, url, content_html, title, summary FROM entries")
+    sources = hostile_site.query("SELECT site_url, feed_icon FROM sources")
     for key, url, content, title, summary in rows:
         assert_harmless(content, key)
         assert url is None or url.startswith(("http://", "https://")), key

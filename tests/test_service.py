@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -80,9 +81,9 @@ class Service:
 
 
 @pytest.fixture
-def service(tmp_path: Path, feed_server: FeedServer) -> Iterator[Service]:
+def service(tmp_path: Path, feed_server: FeedServer, database_url: str) -> Iterator[Service]:
     port = free_port()
-    site = make_site(tmp_path / "site", port=port)
+    site = make_site(tmp_path / "site", database_url, port=port)
     items = [FeedItem("Served entry", "https://blog.example/1", day(11))]
     feed = feed_server.serve("/feed.xml", rss2_feed("Local Blog", "https://blog.example/", items))
     site.write_blogroll(
@@ -154,3 +155,51 @@ def test_a_busy_port_is_one_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_readyz_and_metrics_report_the_refresh(service: Service) -> None:
+    wait_for(service.url("/readyz"), b'"ready": true')
+    status, body = get(service.url("/readyz"))
+    assert status == 200
+    assert json.loads(body)["ready"] is True
+
+    status, body = get(service.url("/metrics"))
+    assert status == 200
+    text = body.decode()
+    assert 'aggregator_fetches_total{result="ok"} 1.0' in text
+    assert 'aggregator_fetches_total{result="error"} 1.0' in text
+    assert "aggregator_entries_stored_total 1.0" in text
+    assert "aggregator_sources_failing 1.0" in text
+    assert re.search(r"aggregator_fetch_duration_seconds_count [1-9]", text)
+    assert re.search(r"aggregator_last_build_timestamp_seconds \d\.\d+e\+09", text)
+    code, _, output = service.stop(signal.SIGTERM)
+    assert code == 0, output
+
+
+def test_an_unreachable_database_keeps_the_last_build_online(tmp_path: Path) -> None:
+    port = free_port()
+    site = make_site(tmp_path / "site", port=port)
+    assert site.cli("build") == 0
+    dead = f"postgresql://nobody@127.0.0.1:{free_port()}/gone"
+    site.config.write_text(
+        re.sub(r'(?m)^url = "sqlite.*"$', f'url = "{dead}"', site.config.read_text())
+    )
+    running = Service(site, port)
+    try:
+        page = wait_for(running.url("/"), b"Own post in Hugo format")
+        assert b"Own post in Hugo format" in page
+        status, body = get(running.url("/healthz"))
+        assert status == 200
+        health = json.loads(body)
+        assert health["status"] == "degraded"
+        assert "database postgresql" in health["database"]
+        status, body = get(running.url("/readyz"))
+        assert status == 503
+        assert json.loads(body)["reason"] == "database unreachable"
+        time.sleep(1.5)
+        code, _, output = running.stop(signal.SIGTERM)
+        assert code == 0, output
+        assert output.count("database unreachable, retrying in") >= 2, output
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -241,10 +240,7 @@ def test_blogroll_page_shows_each_blog_with_note_links_latest_post_and_health(
 
 
 def built_feed(site: Site, name: str) -> str:
-    with sqlite3.connect(site.root / "aggregator.sqlite3") as db:
-        (url,) = db.execute(
-            "SELECT feed_url FROM sources WHERE url LIKE ?", (f"%{name}%",)
-        ).fetchone()
+    ((url,),) = site.query("SELECT feed_url FROM sources WHERE url LIKE :n", n=f"%{name}%")
     return str(url)
 
 
@@ -434,8 +430,7 @@ def test_an_archived_month_is_rendered_again_when_one_of_its_entries_changes(
     when = ago(1)
     page = built.output / "archive" / f"{when:%Y}" / f"{when:%m}" / "index.html"
     assert ">Busy 0</a>" in page.read_text()
-    with sqlite3.connect(built.root / "aggregator.sqlite3") as db:
-        db.execute("UPDATE entries SET title = 'Busy zero, retitled' WHERE title = 'Busy 0'")
+    built.query("UPDATE entries SET title = 'Busy zero, retitled' WHERE title = 'Busy 0'")
 
     assert built.cli("build") == 0
 

@@ -5,8 +5,8 @@ Real SQLite files; feeds are parsed from bytes as a fetch would deliver them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,10 +19,11 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store.open(database_url)
     opened.sync_blogroll([BlogrollEntry(url=FEED_URL, feed_url=FEED_URL)], T0)
-    return opened
+    yield opened
+    opened.close()
 
 
 def item(title: str, link: str | None, guid: str | None = None, date: str | None = None,

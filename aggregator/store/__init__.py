@@ -6,14 +6,24 @@ transaction, so a crash loses at most the source in flight.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,19 +99,48 @@ class Store:
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
-    def upgrade(self) -> None:
-        """Apply every pending Alembic migration."""
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply every pending Alembic migration (up to ``revision``)."""
         from alembic import command
 
+        self._migrate(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Undo migrations down to ``revision`` (``base``: an empty database)."""
+        from alembic import command
+
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step: Any, revision: str) -> None:
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                config = _alembic_config()
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+            with self.engine.connect() as connection:
+                if sqlite:
+                    # Batch migrations copy a table and drop the old one; with foreign keys
+                    # on, that drop would cascade to every entry. (Only outside a transaction.)
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                try:
+                    with connection.begin():
+                        config = _alembic_config()
+                        config.attributes["connection"] = connection
+                        step(config, revision)
+                finally:
+                    if sqlite:
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"database {self.display_url}: cannot migrate: {_reason(exc)}"
             ) from exc
+
+    @staticmethod
+    def revisions() -> list[str]:
+        """Every migration revision, oldest first."""
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory.from_config(_alembic_config())
+        return [r.revision for r in reversed(list(script.walk_revisions()))]
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -180,7 +219,9 @@ class Store:
                     retired += 1
         return SyncOutcome(added=added, retired=retired, kept=kept)
 
-    def list_sources(self, *, include_retired: bool = False) -> list[Source]:
+    def list_sources(
+        self, *, include_retired: bool = False, ids: Sequence[int] | None = None
+    ) -> list[Source]:
         """Sources in blogroll order, with how many entries each has stored."""
         counts = (
             select(EntryRow.source_id, func.count().label("n"))
@@ -194,6 +235,8 @@ class Store:
         )
         if not include_retired:
             query = query.where(SourceRow.active.is_(True))
+        if ids is not None:
+            query = query.where(SourceRow.id.in_(ids))
         with self._session() as session:
             aliases: dict[int, list[str]] = {}
             for alias in session.scalars(
@@ -216,7 +259,53 @@ class Store:
             if s.gone_at is None
             and (s.retry_after is None or s.retry_after <= now)
             and (every or s.next_check_at is None or s.next_check_at <= now)
+            and (s.lease_expires_at is None or s.lease_expires_at <= now)
         ]
+
+    def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Source]:
+        """Lease up to ``limit`` due sources to ``owner`` until ``now + lease``.
+
+        One statement: on PostgreSQL the candidates are locked ``FOR UPDATE SKIP
+        LOCKED``, so workers claiming at once get disjoint sources without waiting;
+        SQLite serializes writers, so there the statement itself is the lock. A
+        lease whose worker died simply expires and the source is due again.
+        """
+        candidates = (
+            select(SourceRow.id)
+            .where(
+                SourceRow.active.is_(True),
+                SourceRow.gone_at.is_(None),
+                or_(SourceRow.retry_after.is_(None), SourceRow.retry_after <= now),
+                or_(SourceRow.next_check_at.is_(None), SourceRow.next_check_at <= now),
+                or_(SourceRow.lease_expires_at.is_(None), SourceRow.lease_expires_at <= now),
+            )
+            .order_by(SourceRow.next_check_at.nulls_first(), SourceRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(SourceRow)
+            .where(SourceRow.id.in_(candidates.scalar_subquery()))
+            .values(lease_owner=owner, lease_expires_at=now + lease)
+            .returning(SourceRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        with self._session() as session:
+            ids = list(session.scalars(claim))
+        return self.list_sources(ids=ids) if ids else []
+
+    def release_leases(self, owner: str, ids: Sequence[int] | None = None) -> int:
+        """Give back ``owner``'s leases (only on ``ids`` if given); returns how many."""
+        query = update(SourceRow).where(SourceRow.lease_owner == owner)
+        if ids is not None:
+            query = query.where(SourceRow.id.in_(ids))
+        with self._session() as session:
+            result = session.execute(
+                query.values(lease_owner=None, lease_expires_at=None).execution_options(
+                    synchronize_session=False
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def find_source(self, url: str) -> Source | None:
         """The source listed, fed or formerly fed from ``url``."""
@@ -415,6 +504,7 @@ class Store:
             row.failure_count = (row.failure_count or 0) + 1
             row.next_check_at = next_check_at
             row.retry_after = retry_after
+            row.lease_owner = row.lease_expires_at = None
             if gone:
                 row.gone_at = row.gone_at or now
 
@@ -536,6 +626,47 @@ class Store:
             value = value.replace(tzinfo=UTC)
         return value
 
+    def prune(
+        self,
+        now: datetime,
+        *,
+        max_age: timedelta | None,
+        per_source: int | None,
+        keep: Collection[int] = (),
+    ) -> int:
+        """Delete entries older than ``max_age`` or beyond the newest ``per_source`` of a blog.
+
+        Entries in ``keep`` (what the pages show) and entries of the owner's own
+        feed are never deleted. Returns how many were.
+        """
+        if not max_age and not per_source:
+            return 0
+        own = select(SourceRow.id).where(SourceRow.is_own.is_(True))
+        doomed: set[int] = set()
+        with self._session() as session:
+            if max_age:
+                old = select(EntryRow.id).where(
+                    EntryRow.sort_at < now - max_age, EntryRow.source_id.not_in(own)
+                )
+                doomed.update(session.scalars(old))
+            if per_source:
+                rank = (
+                    func.row_number()
+                    .over(
+                        partition_by=EntryRow.source_id,
+                        order_by=(EntryRow.sort_at.desc(), EntryRow.id.desc()),
+                    )
+                    .label("rank")
+                )
+                ranked = select(EntryRow.id, rank).where(EntryRow.source_id.not_in(own)).subquery()
+                beyond = select(ranked.c.id).where(ranked.c.rank > per_source)
+                doomed.update(session.scalars(beyond))
+            doomed.difference_update(keep)
+            ids = sorted(doomed)
+            for start in range(0, len(ids), 500):
+                session.execute(delete(EntryRow).where(EntryRow.id.in_(ids[start : start + 500])))
+        return len(doomed)
+
     def health(self) -> Health:
         with self._session() as session:
             active = SourceRow.active.is_(True)
@@ -631,6 +762,9 @@ def _success_fields(result: str, now: datetime, next_check_at: datetime) -> dict
         "retry_after": None,
         "gone_at": None,
         "next_check_at": next_check_at,
+        # Recording the result is the end of the fetch: the lease, if any, is over.
+        "lease_owner": None,
+        "lease_expires_at": None,
     }
 
 
@@ -728,6 +862,8 @@ def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> 
         feed_icon=row.feed_icon,
         feed_language=row.feed_language,
         is_own=bool(row.is_own),
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
     )
 
 

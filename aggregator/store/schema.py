@@ -95,6 +95,9 @@ class SourceRow(Base):
     feed_language: Mapped[str | None] = mapped_column(String(64))
     #: The owner's own blog feed (``own.feed_url``): its entries are own posts.
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The worker fetching this source now, and until when its claim holds (``claim_due``).
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class SourceAliasRow(Base):

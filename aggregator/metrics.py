@@ -1,0 +1,76 @@
+"""Prometheus metrics of one process: fetches, entries stored, failing sources, builds."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from aggregator.fetch import Fetcher
+from aggregator.models import FetchResult, RefreshOutcome
+from aggregator.settings import FetchSettings
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    """The service's metrics in a registry of their own (so tests can make many)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.fetches = Counter(
+            "aggregator_fetches",
+            "Source fetches by result (ok, not_modified, error, gone)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.fetch_seconds = Histogram(
+            "aggregator_fetch_duration_seconds",
+            "Time of one HTTP fetch, body included",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.entries = Counter(
+            "aggregator_entries_stored", "New entries stored", registry=self.registry
+        )
+        self.sources_failing = Gauge(
+            "aggregator_sources_failing",
+            "Active sources whose last fetch failed",
+            registry=self.registry,
+        )
+        self.last_build = Gauge(
+            "aggregator_last_build_timestamp_seconds",
+            "When the site was last built (Unix time)",
+            registry=self.registry,
+        )
+        self.last_refresh = Gauge(
+            "aggregator_last_refresh_timestamp_seconds",
+            "When the last refresh ended (Unix time)",
+            registry=self.registry,
+        )
+
+    def refreshed(self, outcome: RefreshOutcome) -> None:
+        for source in outcome.sources:
+            self.fetches.labels(source.result).inc()
+            self.entries.inc(source.new)
+        self.last_refresh.set_to_current_time()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class TimedFetcher(Fetcher):
+    """A Fetcher that records how long each fetch takes."""
+
+    def __init__(self, settings: FetchSettings, site_url: str, metrics: Metrics) -> None:
+        super().__init__(settings, site_url)
+        self.metrics = metrics
+
+    def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        started = time.perf_counter()
+        try:
+            return super().fetch(url, etag=etag, last_modified=last_modified)
+        finally:
+            self.metrics.fetch_seconds.observe(time.perf_counter() - started)
