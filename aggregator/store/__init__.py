@@ -558,25 +558,6 @@ class Store:
         with self._session() as session:
             return [_stored_entry(e, s) for e, s in session.execute(query)]
 
-    def headlines_since(self, since: datetime) -> list[Headline]:
-        """Title, link and date of every entry from ``since`` on, newest first; no content."""
-        query = (
-            select(
-                EntryRow.title,
-                EntryRow.url,
-                EntryRow.published_at,
-                EntryRow.sort_at,
-                EntryRow.source_id,
-            )
-            .where(EntryRow.sort_at >= since)
-            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
-        )
-        with self._session() as session:
-            return [
-                Headline(title, url, published or sort_at, source_id)
-                for title, url, published, sort_at, source_id in session.execute(query)
-            ]
-
     def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
         """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
         query = (
