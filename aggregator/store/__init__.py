@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Engine,
+    Table,
     create_engine,
     delete,
     event,
@@ -47,6 +48,9 @@ from aggregator.reconcile import clamp_future as clamp_to
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The tables themselves, for Core statements on the hot path (no ORM bookkeeping).
+ENTRIES = cast(Table, EntryRow.__table__)
+SOURCES = cast(Table, SourceRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -346,25 +350,30 @@ class Store:
         interval: timedelta,
         *,
         clamp_future: bool = True,
+        has_entries: bool = True,
     ) -> tuple[int, int]:
         """Store a fetched feed's new and changed entries; returns (new, updated).
 
         With ``clamp_future``, a date later than the entry's first-seen time is
-        stored as that time. Written with Core statements: this is the hot path
-        of a refresh, run once per changed feed.
+        stored as that time. ``has_entries=False`` (a source fetched for the first
+        time) skips looking for entries to match. Written with Core statements:
+        this is the hot path of a refresh, run once per changed feed.
         """
         with self._session() as session:
-            by_key = self._entries_where(
-                session, source_id, EntryRow.key, [e.key for e in feed.entries]
-            )
-            unmatched_urls = [e.url for e in feed.entries if e.url and e.key not in by_key]
-            by_url = {
-                r.url: r
-                for r in self._entries_where(
-                    session, source_id, EntryRow.url, unmatched_urls
-                ).values()
-                if r.url
-            }
+            by_key: dict[str, Any] = {}
+            by_url: dict[str, Any] = {}
+            if has_entries:
+                by_key = self._entries_where(
+                    session, source_id, EntryRow.key, [e.key for e in feed.entries]
+                )
+                unmatched_urls = [e.url for e in feed.entries if e.url and e.key not in by_key]
+                by_url = {
+                    r.url: r
+                    for r in self._entries_where(
+                        session, source_id, EntryRow.url, unmatched_urls
+                    ).values()
+                    if r.url
+                }
             known_by_key = {key: _known(r) for key, r in by_key.items()}
             incoming = match_known(
                 feed.entries, known_by_key, {u: _known(r) for u, r in by_url.items()}
@@ -389,13 +398,13 @@ class Store:
                             **_entry_fields(entry, published, updated),
                         }
                     )
-                session.execute(insert(EntryRow), rows)
+                session.connection().execute(insert(ENTRIES), rows)
             for entry in decision.changed:
                 old = stored[entry.key]
                 published, updated = _dates(entry, old.first_seen_at, clamp_future)
-                session.execute(
-                    update(EntryRow)
-                    .where(EntryRow.id == old.id)
+                session.connection().execute(
+                    update(ENTRIES)
+                    .where(ENTRIES.c.id == old.id)
                     .values(
                         **_entry_fields(entry, published, updated),
                         previous_content_hash=old.content_hash,
@@ -403,7 +412,7 @@ class Store:
                     )
                 )
             values: dict[str, Any] = {
-                "site_url": func.coalesce(SourceRow.site_url, feed.site_url),
+                "site_url": func.coalesce(SOURCES.c.site_url, feed.site_url),
                 "feed_description": feed.description,
                 "feed_icon": feed.icon,
                 "feed_language": feed.language,
@@ -421,7 +430,9 @@ class Store:
             }
             if feed.title:
                 values["feed_title"] = feed.title
-            session.execute(update(SourceRow).where(SourceRow.id == source_id).values(**values))
+            session.connection().execute(
+                update(SOURCES).where(SOURCES.c.id == source_id).values(**values)
+            )
             if fetched.permanent_url:
                 _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)
             return len(decision.new), len(decision.changed)
