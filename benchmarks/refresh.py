@@ -159,9 +159,11 @@ else:
 """
 
 
-def run_aggregator(site: FeedSite, folder: Path) -> list[Figures]:
+def run_aggregator(site: FeedSite, folder: Path, cold_only: bool = False) -> list[Figures]:
     config = write_site(folder, site)
     command = [sys.executable, "-m", "aggregator", "--config", str(config), "refresh", "--all"]
+    if cold_only:
+        return [measure(command, site.n)]
     results = [measure(command, site.n), measure(command, site.n)]
     site.change(10)
     results.append(measure(command, site.n))
@@ -259,6 +261,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--peer", choices=["reader"], help="also run this peer and compare")
     parser.add_argument("--reader-workers", type=int, default=16)
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only the cold run (for large N: memory)"
+    )
     parser.add_argument("--workers", type=int, help="compare 1…K worker processes instead")
     parser.add_argument("--database-url", help="PostgreSQL for --workers (default: SQLite)")
     args = parser.parse_args()
@@ -271,7 +276,7 @@ def main() -> None:
     with FeedSite(args.n, args.seed, args.hosts, args.port) as site:
         print(f"server ready in {time.perf_counter() - started:.1f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="aggregator-bench-") as tmp:
-            ours = run_aggregator(site, Path(tmp))
+            ours = run_aggregator(site, Path(tmp), args.cold_only)
         for figures in ours:
             print("  aggregator:", figures.output.splitlines()[-1])
     peer: list[Figures] | None = None
@@ -290,7 +295,7 @@ def main() -> None:
     if peer:
         header += f" | {'reader wall s':>13} {'cpu s':>7} {'peak MB':>8} | {'speed-up':>8}"
     print(header)
-    for index, name in enumerate(WORKLOADS):
+    for index, name in enumerate(WORKLOADS[: len(ours)]):
         ours_f = ours[index]
         line = (
             f"{name:<16} {ours_f.wall:>7.2f} {ours_f.cpu:>7.2f} {ours_f.peak_rss_mb:>8.0f} "
