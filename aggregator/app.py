@@ -5,9 +5,14 @@ Nothing else constructs these, so tests and the CLI get the same wiring.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aggregator.blogroll import load_blogroll
@@ -60,7 +65,7 @@ class App:
 
     def refresh(self, *, every: bool = False) -> RefreshOutcome:
         """Fetch due sources (all with ``every``) and store what is new."""
-        with self._busy:
+        with self._busy, refresh_lock(self.store):
             outcome = refresh(
                 self.settings, self.store, self.fetcher, self.clock, every=every, stop=self.stop
             )
@@ -135,3 +140,36 @@ class App:
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
             log.error("build failed: %s", exc)
+
+
+@contextmanager
+def refresh_lock(store: Store) -> Iterator[None]:
+    """One refresh at a time on a SQLite database, across processes.
+
+    A second ``aggregator refresh`` (or the service's own) says so and stops
+    instead of fetching everything twice. PostgreSQL needs no such lock:
+    workers claim sources with leases.
+    """
+    database = store.engine.url.database
+    if store.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    path = Path(f"{database}.refresh.lock")
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise AggregatorError(
+                f"a refresh is already running on {database} ({holder}); "
+                "this one stopped without fetching"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

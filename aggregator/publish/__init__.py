@@ -24,7 +24,7 @@ from aggregator.errors import PostError, PublishError
 from aggregator.models import Blogroll, BlogrollEntry, Headline, Item, Post, Source, StoredEntry
 from aggregator.posts import load_posts, render_markdown
 from aggregator.publish.feeds import FeedInfo, build_atom
-from aggregator.publish.files import write_atomic
+from aggregator.publish.files import write_all_atomic
 from aggregator.publish.jsonfeed import build_json_feed
 from aggregator.publish.pages import make_environment, read_stylesheet, render_page
 from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
@@ -433,14 +433,7 @@ def _write_all(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
-    written: list[str] = []
-    unchanged = 0
-    for name, data in files.items():
-        if write_atomic(output / name, data):
-            written.append(name)
-        else:
-            unchanged += 1
-    return written, unchanged
+    return write_all_atomic(output, files)
 
 
 def _prune(output: Path, keep: set[str]) -> None:

@@ -33,3 +33,41 @@ def write_atomic(path: Path, data: bytes) -> bool:
     except OSError as exc:
         raise PublishError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return True
+
+
+def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
+    """Write many files so that either all changed files are replaced or none is.
+
+    Every changed file is first written in full to a temporary file beside it;
+    only when all of them are on disk are they renamed into place. A full
+    disk or a folder that cannot be written fails the first phase, and the
+    site that was there before stays exactly as it was. Returns (names
+    written, number unchanged).
+    """
+    staged: list[tuple[Path, Path]] = []
+    unchanged = 0
+    try:
+        for name, data in files.items():
+            path = output / name
+            if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+                unchanged += 1
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((Path(tmp), path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+    except OSError as exc:
+        for tmp_path, _ in staged:
+            tmp_path.unlink(missing_ok=True)
+        where = exc.filename or output
+        raise PublishError(
+            f"{where}: cannot write the site: {exc.strerror or exc}; "
+            "the previously published site is unchanged"
+        ) from None
+    for tmp_path, path in staged:
+        os.replace(tmp_path, path)
+    return [path.relative_to(output).as_posix() for _, path in staged], unchanged

@@ -1,0 +1,69 @@
+"""Faults a long-running site meets: two refreshes at once, a site that cannot be written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO, FeedServer, Site, on_postgres
+from tests.feeds import FeedItem, day, rss2_feed
+
+
+def test_a_second_refresh_says_one_is_running_and_stops(
+    site: Site, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if on_postgres():
+        pytest.skip("SQLite only: on PostgreSQL, workers share the work through leases")
+    items = [FeedItem("Slow entry", "https://slow.example/1", day(3))]
+    url = feed_server.serve("/slow.xml", rss2_feed("Slow", "https://slow.example/", items), delay=3)
+    site.write_blogroll([("Slow", "https://slow.example/", url)])
+    site.set_fetch(read_timeout=10, total_timeout=20)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "aggregator", "--config", str(site.config), "refresh"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not feed_server.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert feed_server.in_flight, "the first refresh never reached the server"
+
+        assert site.cli("refresh") == 1
+        err = capsys.readouterr().err
+        assert "a refresh is already running" in err
+        assert len(err.strip().splitlines()) == 1
+    finally:
+        out, _ = first.communicate(timeout=30)
+    assert first.returncode == 0
+    assert b"1 ok" in out
+    assert len(feed_server.requests_to("/slow.xml")) == 1
+
+    # Once the first is done, refreshing works again.
+    assert site.cli("refresh", "--all") == 0
+
+
+def test_a_build_that_cannot_write_leaves_the_previous_site_untouched(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert site.cli("build") == 0
+    before = {p: p.read_bytes() for p in site.output.rglob("*") if p.is_file()}
+    # A new post changes the river; its page's folder cannot be created (a file is in the way).
+    site.write_post(
+        "2026-03-08-blocked.md", '---\ntitle: "A post that cannot be written"\n---\nx\n'
+    )
+    (site.output / "posts" / "blocked").write_text("in the way")
+    before[site.output / "posts" / "blocked"] = b"in the way"
+    capsys.readouterr()
+
+    assert site.cli("build") == 1
+    err = capsys.readouterr().err
+    assert "cannot write the site" in err
+    assert "the previously published site is unchanged" in err
+    after = {p: p.read_bytes() for p in site.output.rglob("*") if p.is_file()}
+    assert after == before
+    assert "A post that cannot be written" not in (site.output / "index.html").read_text()
