@@ -9,7 +9,7 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,11 +63,19 @@ class App:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def refresh(self, *, every: bool = False) -> RefreshOutcome:
+    def refresh(
+        self, *, every: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> RefreshOutcome:
         """Fetch due sources (all with ``every``) and store what is new."""
         with self._busy, refresh_lock(self.store):
             outcome = refresh(
-                self.settings, self.store, self.fetcher, self.clock, every=every, stop=self.stop
+                self.settings,
+                self.store,
+                self.fetcher,
+                self.clock,
+                every=every,
+                stop=self.stop,
+                progress=progress,
             )
             self.metrics.refreshed(outcome)
             self.prune()

@@ -135,13 +135,38 @@ def _app(settings: Settings, *, upgrade: bool = True) -> Any:
 
 
 def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    bar = ProgressBar("refresh", sys.stderr) if sys.stderr.isatty() else None
     with _app(settings) as app:
-        outcome = app.refresh(every=args.all)
+        outcome = app.refresh(every=args.all, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
     for source in outcome.sources:
         if source.result == "error":
             print(f"failed: {source.error}")
     print(outcome.summary())
     return 0
+
+
+class ProgressBar:
+    """A one-line bar on a terminal: ``refresh [#####·····] 512/1000``."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, stream: Any) -> None:
+        self.label, self.stream = label, stream
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "·" * (self.WIDTH - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:

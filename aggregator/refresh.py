@@ -88,8 +88,12 @@ def refresh(
     every: bool = False,
     stop: threading.Event | None = None,
     rng: random.Random | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RefreshOutcome:
-    """Sync the blogroll into the store, then fetch and store every due source."""
+    """Sync the blogroll into the store, then fetch and store every due source.
+
+    ``progress(done, total)`` is called after each source is recorded.
+    """
     rng = rng or random.Random()
     blogroll = load_blogroll(settings.blogroll.file)
     sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
@@ -124,6 +128,8 @@ def refresh(
                 source = in_flight.pop(future)
                 submit_next()
                 outcomes.append(recorder.record(source, future.result(), clock()))
+                if progress is not None:
+                    progress(len(outcomes), len(due))
         if in_flight:
             pool.shutdown(wait=False, cancel_futures=True)
         recorder.flush()

@@ -67,3 +67,44 @@ def test_a_build_that_cannot_write_leaves_the_previous_site_untouched(
     after = {p: p.read_bytes() for p in site.output.rglob("*") if p.is_file()}
     assert after == before
     assert "A post that cannot be written" not in (site.output / "index.html").read_text()
+
+
+def _refresh_output(site: Site, *, terminal: bool) -> bytes:
+    """stderr of `aggregator refresh`, on a pseudo-terminal or a pipe."""
+    command = [sys.executable, "-m", "aggregator", "--config", str(site.config), "refresh", "--all"]
+    if not terminal:
+        done = subprocess.run(command, cwd=REPO, capture_output=True, timeout=60)
+        return done.stderr
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks)
+
+
+def test_refresh_shows_a_progress_bar_on_a_terminal_only(
+    site: Site, feed_server: FeedServer
+) -> None:
+    blogs = [
+        feed_server.blog(f"B{i}", f"https://b{i}.example/", f"/b{i}.xml", rss2_feed, [])
+        for i in range(3)
+    ]
+    site.write_blogroll(blogs)
+    on_terminal = _refresh_output(site, terminal=True)
+    assert b"\rrefresh [" in on_terminal
+    assert b"3/3" in on_terminal
+    piped = _refresh_output(site, terminal=False)
+    assert b"\r" not in piped
