@@ -22,6 +22,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -156,7 +157,11 @@ def _parser(settings: Settings, due: int) -> Iterator[Parser]:
     try:
 
         def parse_in_pool(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
-            return executor.submit(parse_feed, content, url, content_type).result()
+            try:
+                return executor.submit(parse_feed, content, url, content_type).result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): the rest of the run parses here.
+                return parse_feed(content, url, content_type)
 
         yield parse_in_pool
     finally:
