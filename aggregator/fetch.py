@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -112,24 +113,8 @@ class Fetcher:
                 seen.add(target)
                 current = target
                 continue
-            if isinstance(result, NotModified):
-                return NotModified(
-                    url=current,
-                    status=304,
-                    headers=result.headers,
-                    permanent_url=permanent,
-                    etag=result.etag,
-                    last_modified=result.last_modified,
-                )
-            return Fetched(
-                url=current,
-                status=result.status,
-                content=result.content,
-                headers=result.headers,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                permanent_url=permanent,
-            )
+            # _exchange built it for this hop; the redirects are known only here.
+            return replace(result, permanent_url=permanent)
         raise AssertionError("unreachable")
 
     @contextmanager
