@@ -104,6 +104,11 @@ def refresh(
     due = store.due_sources(clock(), every=every)
     if not due:
         return RefreshOutcome(())
+    # Blogs the owner gave a feed URL for keep it; a feed found by discovery is looked for
+    # again on the homepage once it has failed for long (a blog that moved its feed silently).
+    explicit = {e.url for e in blogroll.entries if e.feed_url}
+    now = clock()
+    rediscover = {s.id for s in due if s.url not in explicit and needs_rediscovery(s, now)}
     recorder = Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
     outcomes: list[SourceOutcome] = []
     workers = max(1, min(settings.fetch.workers, len(due)))
@@ -117,7 +122,9 @@ def refresh(
         def submit_next() -> None:
             source = next(waiting, None)
             if source is not None:
-                in_flight[pool.submit(fetch_source, fetcher, source, parse)] = source
+                in_flight[
+                    pool.submit(fetch_source, fetcher, source, parse, source.id in rediscover)
+                ] = source
 
         # A bounded window: fetched feeds never pile up faster than they are stored,
         # so memory stays flat however many sources there are.
@@ -169,9 +176,33 @@ def _parser(settings: Settings, due: int) -> Iterator[Parser]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -> Attempt:
-    """Fetch and parse one source; runs in a worker thread and touches no store."""
+#: How long a discovered feed may fail before its homepage is searched for a feed again.
+REDISCOVER_AFTER = timedelta(days=3)
+
+
+def needs_rediscovery(source: Source, now: datetime) -> bool:
+    """A feed found by discovery that has been failing for long (pure)."""
+    return (
+        source.feed_url is not None
+        and source.feed_url != source.url
+        and source.first_failure_at is not None
+        and now - source.first_failure_at >= REDISCOVER_AFTER
+    )
+
+
+def fetch_source(
+    fetcher: Fetcher, source: Source, parse: Parser = parse_feed, rediscover: bool = False
+) -> Attempt:
+    """Fetch and parse one source; runs in a worker thread and touches no store.
+
+    With ``rediscover``, the blog's homepage is searched for a feed first; when that finds
+    none that works, the stored feed URL is fetched as usual.
+    """
     url = source.feed_url or source.url
+    if rediscover:
+        found = _rediscover(fetcher, source, parse)
+        if found is not None:
+            return found
     try:
         result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
         if isinstance(result, NotModified):
@@ -197,6 +228,22 @@ def fetch_source(fetcher: Fetcher, source: Source, parse: Parser = parse_feed) -
     except Exception as exc:  # a bug in a library must not stop the other sources
         log.exception("source=%s unexpected error", url)
         return SourceError(f"{url}: unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _rediscover(fetcher: Fetcher, source: Source, parse: Parser) -> _FeedFetched | None:
+    try:
+        page = fetcher.fetch(source.url)
+    except SourceError:
+        return None
+    if not isinstance(page, Fetched) or not looks_like_html(page.content):
+        return None
+    found = _discover(fetcher, page, parse)
+    if isinstance(found, _FeedFetched) and found.discovered != source.feed_url:
+        log.info(
+            "source=%s feed_moved_from=%s to=%s", source.url, source.feed_url, found.discovered
+        )
+        return found
+    return None
 
 
 def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> Attempt:

@@ -532,3 +532,59 @@ def test_a_corrupt_compressed_body_is_a_clear_error(feed_server: FeedServer) -> 
     feed_server.serve("/bad.gz", b"this is not gzip", headers={"Content-Encoding": "gzip"})
     with pytest.raises(Exception, match="cannot decode the compressed body"):
         loopback_fetcher().fetch(feed_server.url("/bad.gz"))
+
+
+# -- a discovered feed that moved without a redirect ------------------------------------------
+
+
+def homepage(feed_path: str) -> bytes:
+    return (
+        b'<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="'
+        + feed_path.encode()
+        + b'"></head><body>A blog</body></html>'
+    )
+
+
+def test_a_discovered_feed_failing_for_days_is_looked_for_again_on_the_homepage(
+    site: Site, feed_server: FeedServer, clock: Clock
+) -> None:
+    feed_server.serve("/old.xml", blog_feed("Old"))
+    home = feed_server.serve("/", homepage("/old.xml"), content_type="text/html")
+    (site.root / "blogroll.md").write_text(f"### Friends\n- [Moving blog]({home}) - it moves\n")
+    with app_for(site, clock) as app:
+        app.refresh()
+        assert only_source(app).feed_url == feed_server.url("/old.xml")
+
+        # The blog moves its feed without a redirect; the old one now answers 404.
+        feed_server.serve("/old.xml", b"gone", status=404)
+        feed_server.serve("/new.xml", blog_feed("New", n=3))
+        feed_server.serve("/", homepage("/new.xml"), content_type="text/html")
+        first_failure = clock()
+        app.refresh(every=True)
+        clock.advance(timedelta(days=1))
+        app.refresh(every=True)
+        assert only_source(app).state(clock()) == "failing"
+        assert feed_server.requests_to("/new.xml") == []  # not looked for yet
+
+        clock.now = first_failure + timedelta(days=3)
+        app.refresh(every=True)
+        source = only_source(app)
+    assert source.feed_url == feed_server.url("/new.xml")
+    assert source.state(clock()) == "ok"
+    assert source.entry_count == 3  # posts 0 and 1 keep their links: updated, not added
+    assert len(feed_server.requests_to("/new.xml")) == 1
+
+
+def test_a_feed_the_owner_gave_is_not_replaced_by_discovery(
+    site: Site, feed_server: FeedServer, clock: Clock
+) -> None:
+    feed = feed_server.serve("/given.xml", b"down", status=500)
+    feed_server.serve("/other.xml", blog_feed("Other"))
+    home = feed_server.serve("/", homepage("/other.xml"), content_type="text/html")
+    site.write_blogroll([("Blog", home, feed)])
+    with app_for(site, clock) as app:
+        app.refresh()
+        clock.advance(timedelta(days=5))
+        app.refresh(every=True)
+        assert only_source(app).feed_url == feed
+    assert feed_server.requests_to("/") == []
