@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aggregator.blogroll import load_blogroll
-from aggregator.errors import AggregatorError
+from aggregator.errors import AggregatorError, StoreError
 from aggregator.fetch import Fetcher
 from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import RefreshOutcome
@@ -52,6 +52,8 @@ class App:
         self.last_cycle_error: str | None = None
         #: ``all`` refreshes and builds; ``publisher`` leaves fetching to ``aggregator worker``.
         self.role = "all"
+        #: Consecutive cycles the database failed in; the scheduler retries sooner meanwhile.
+        self.database_failures = 0
 
     def close(self) -> None:
         self.fetcher.close()
@@ -127,6 +129,7 @@ class App:
     def cycle(self) -> None:
         """Refresh then build, as the scheduler runs it; errors are logged, never raised."""
         self.last_cycle_error = None
+        database_failed = False
         try:
             if self.role == "publisher":
                 synced = self.sync_blogroll()
@@ -137,17 +140,19 @@ class App:
                 log.info("refresh %s", outcome.summary())
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
+            database_failed = isinstance(exc, StoreError)
             log.error("refresh failed: %s", exc)
-        if self.stop.is_set():
-            return
-        try:
-            built = self.build()
-            log.info("build %s", built.summary())
-            if self.last_cycle_error is None:
-                self.last_cycle_at = self.clock()
-        except AggregatorError as exc:
-            self.last_cycle_error = str(exc)
-            log.error("build failed: %s", exc)
+        if not self.stop.is_set():
+            try:
+                built = self.build()
+                log.info("build %s", built.summary())
+                if self.last_cycle_error is None:
+                    self.last_cycle_at = self.clock()
+            except AggregatorError as exc:
+                self.last_cycle_error = str(exc)
+                database_failed = database_failed or isinstance(exc, StoreError)
+                log.error("build failed: %s", exc)
+        self.database_failures = self.database_failures + 1 if database_failed else 0
 
 
 @contextmanager

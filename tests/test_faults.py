@@ -5,10 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, FeedServer, Site, on_postgres
+from tests.conftest import REPO, FeedServer, Site, make_site, on_postgres
 from tests.feeds import FeedItem, day, rss2_feed
 
 
@@ -108,3 +110,34 @@ def test_refresh_shows_a_progress_bar_on_a_terminal_only(
     assert b"3/3" in on_terminal
     piped = _refresh_output(site, terminal=False)
     assert b"\r" not in piped
+
+
+def test_a_cycle_that_loses_the_database_is_retried_soon_with_growing_delays(
+    tmp_path: Path,
+) -> None:
+    from aggregator.app import App
+    from aggregator.scheduler import JOB_ID, database_retry_delay, start_scheduler
+    from aggregator.settings import load_settings
+
+    # A PostgreSQL URL on a loopback port where nothing listens: every connection is refused.
+    site = make_site(tmp_path / "site", database_url="postgresql://postgres@127.0.0.1:9/none")
+    app = App(load_settings(site.config), upgrade=False)
+    scheduler = start_scheduler(app)
+    try:
+        deadline = time.monotonic() + 20
+        while app.database_failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert app.database_failures >= 1
+        assert "database" in (app.last_cycle_error or "")
+        time.sleep(0.2)  # the job reschedules itself as it ends
+        next_run = scheduler.get_job(JOB_ID).next_run_time
+        assert next_run - app.clock() <= timedelta(seconds=6)  # not the 30-minute interval
+    finally:
+        scheduler.shutdown(wait=False)
+        app.close()
+
+    interval = timedelta(minutes=30)
+    delays = [database_retry_delay(n, interval) for n in range(1, 12)]
+    assert delays[:4] == [timedelta(seconds=s) for s in (5, 10, 20, 40)]
+    assert delays == sorted(delays)
+    assert delays[-1] == interval
