@@ -204,6 +204,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     )
 
     # Own posts, one page each, and a page per tag.
+    tag_slugs = _tag_slugs(pages)
     for index, item in enumerate(pages):
         newer = pages[index - 1] if index > 0 else None
         older = pages[index + 1] if index + 1 < len(pages) else None
@@ -212,12 +213,11 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
             f"{item.local_url}index.html",
             f"{item.title} · {site.title}",
             post=_post_view(item),
-            tag_slugs=_tag_slugs(pages),
+            tag_slugs=tag_slugs,
             previous=older,
             next=newer,
             active="post",
         )
-    tag_slugs = _tag_slugs(pages)
     tags: dict[str, list[Item]] = {}
     for item in pages:
         for tag in item.tags:
