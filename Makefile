@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test test-fast lint typecheck pytest bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -23,6 +23,10 @@ lint: $(BIN)/.installed
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
+
+# The unit tier: pure modules, a few seconds; run it on every change.
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -q tests/unit
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, StoreError
-from aggregator.fetch import Fetcher
+from aggregator.fetch.http import Fetcher
 from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import RefreshOutcome
-from aggregator.refresh import Clock, refresh
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
+from aggregator.update.pipeline import Clock, refresh
 
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome

@@ -170,7 +170,7 @@ class ProgressBar:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.worker import Worker
+    from aggregator.update.worker import Worker
 
     app = _app(settings)
     worker = Worker(settings, app.store, app.fetcher, app.clock, stop=app.stop)
@@ -510,8 +510,8 @@ def cmd_blogroll_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_blogroll_check(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.blogroll import load_blogroll
-    from aggregator.fetch import Fetcher
-    from aggregator.probe import check_blogroll
+    from aggregator.fetch.discovery import check_blogroll
+    from aggregator.fetch.http import Fetcher
 
     blogroll = load_blogroll(settings.blogroll.file)
     fetcher = Fetcher(settings.fetch, settings.site.url)
@@ -547,8 +547,8 @@ def cmd_blogroll_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_discover(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.fetch import Fetcher
-    from aggregator.probe import discover
+    from aggregator.fetch.discovery import discover
+    from aggregator.fetch.http import Fetcher
 
     fetcher = Fetcher(settings.fetch, settings.site.url)
     try:

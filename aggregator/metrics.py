@@ -6,7 +6,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from aggregator.fetch import Fetcher
+from aggregator.fetch.http import Fetcher
 from aggregator.models import FetchResult, RefreshOutcome
 from aggregator.settings import FetchSettings
 

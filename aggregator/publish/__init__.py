@@ -22,16 +22,13 @@ from jinja2 import Environment, FileSystemLoader
 from aggregator.blogroll import build_opml
 from aggregator.errors import PostError, PublishError
 from aggregator.models import Blogroll, BlogrollEntry, Headline, Item, Post, Source, StoredEntry
+from aggregator.parse.sanitize import sanitize_html
 from aggregator.posts import load_posts, render_markdown
-from aggregator.publish.feeds import FeedInfo, build_atom
+from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.files import write_all_atomic
-from aggregator.publish.jsonfeed import build_json_feed
+from aggregator.publish.json_feed import build_json_feed
 from aggregator.publish.pages import make_environment, read_stylesheet, render_page
-from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
-from aggregator.sanitize import sanitize_html
-from aggregator.settings import Settings
-from aggregator.store import Store
-from aggregator.timeline import (
+from aggregator.publish.timeline import (
     build_timeline,
     fair_pages,
     group_by,
@@ -39,6 +36,9 @@ from aggregator.timeline import (
     month_start,
     post_item,
 )
+from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
+from aggregator.settings import Settings
+from aggregator.store import Store
 
 
 @dataclass(frozen=True)

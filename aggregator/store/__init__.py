@@ -42,10 +42,10 @@ from aggregator.models import (
     Source,
     StoredEntry,
 )
-from aggregator.policy import decide_entries
-from aggregator.reconcile import Known, effective_hashes, match_known
-from aggregator.reconcile import clamp_future as clamp_to
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
+from aggregator.update.policy import decide_entries
+from aggregator.update.reconcile import Known, effective_hashes, match_known
+from aggregator.update.reconcile import clamp_future as clamp_to
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The tables themselves, for Core statements on the hot path (no ORM bookkeeping).

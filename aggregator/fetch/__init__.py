@@ -1,0 +1,1 @@
+"""Fetching: the one HTTP fetcher, its SSRF guard, and feed discovery."""

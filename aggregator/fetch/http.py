@@ -1,0 +1,245 @@
+"""The HTTP edge: one conditional GET with redirects, timeouts, limits and the SSRF guard.
+
+Returns ``Fetched`` or ``NotModified``, or raises a ``FetchError`` whose
+message names the URL and the cause. Redirects are followed here, hop by
+hop, so that each hop is checked and a permanent move can be remembered.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from aggregator import __version__
+from aggregator.errors import (
+    AddressRefused,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    NetworkError,
+    RedirectError,
+    ResponseTooLarge,
+)
+from aggregator.fetch.ssrf import AddressPolicy, guarded_pool_classes
+from aggregator.models import Fetched, FetchResult, NotModified
+from aggregator.settings import FetchSettings
+
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1"
+)
+MAX_REDIRECTS = 5
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
+_CHUNK = 64 * 1024
+
+
+def user_agent(site_url: str) -> str:
+    """``aggregator/VERSION (+SITE_URL)``: publishers can see who fetches and why."""
+    return f"aggregator/{__version__} (+{site_url})"
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def __init__(self, policy: AddressPolicy, pool_size: int) -> None:
+        self._policy = policy
+        super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = guarded_pool_classes(self._policy)
+
+
+class Fetcher:
+    """Fetches URLs through one shared ``requests.Session``; safe to call from many threads."""
+
+    def __init__(self, settings: FetchSettings, site_url: str) -> None:
+        self.settings = settings
+        self.policy = AddressPolicy.from_strings(settings.allow_networks)
+        self.session = requests.Session()
+        # Proxies from the environment would bypass the address check; feeds are fetched directly.
+        self.session.trust_env = False
+        adapter = _GuardedAdapter(self.policy, settings.workers)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"User-Agent": user_agent(site_url), "Accept": ACCEPT})
+        self._hosts: defaultdict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(settings.per_host)
+        )
+        self._hosts_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url``, conditionally when validators are known (RFC 9110 §13.1)."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        started = time.monotonic()
+        current = url
+        permanent: str | None = None
+        still_permanent = True
+        seen = {url}
+        for hop in range(MAX_REDIRECTS + 1):
+            _check_scheme(current, url)
+            with self._host_slot(current):
+                result = self._exchange(current, headers, started)
+            if isinstance(result, tuple):
+                status, location = result
+                target = urljoin(current, location)
+                if target in seen:
+                    raise RedirectError(f"{url}: redirect loop at {target}")
+                if hop == MAX_REDIRECTS:
+                    raise RedirectError(f"{url}: more than {MAX_REDIRECTS} redirects")
+                # Only an unbroken chain of permanent redirects moves the feed (RFC 9110 §15.4).
+                still_permanent = still_permanent and status in _PERMANENT
+                if still_permanent:
+                    permanent = target
+                seen.add(target)
+                current = target
+                continue
+            # _exchange built it for this hop; the redirects are known only here.
+            return replace(result, permanent_url=permanent)
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _host_slot(self, url: str) -> Iterator[None]:
+        """At most ``per_host`` requests to one host at a time, across all threads."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._hosts_lock:
+            slot = self._hosts[host]
+        with slot:
+            yield
+
+    def _exchange(
+        self, url: str, headers: dict[str, str], started: float
+    ) -> tuple[int, str] | Fetched | NotModified:
+        """One request: a redirect (status, Location), a 304, or a body."""
+        limits = self.settings
+        remaining = limits.total_timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            raise FetchTimeout(f"{url}: took longer than {limits.total_timeout:g} s in total")
+        try:
+            with self.session.get(
+                url,
+                headers=headers,
+                timeout=(
+                    min(limits.connect_timeout, remaining),
+                    min(limits.read_timeout, remaining),
+                ),
+                stream=True,
+                allow_redirects=False,
+            ) as response:
+                status = response.status_code
+                if status in _REDIRECTS and response.headers.get("Location"):
+                    return status, response.headers["Location"]
+                response_headers = dict(response.headers)
+                etag = response.headers.get("ETag")
+                last_modified = response.headers.get("Last-Modified")
+                if status == 304:
+                    return NotModified(
+                        url, headers=response_headers, etag=etag, last_modified=last_modified
+                    )
+                if status >= 400:
+                    retry_after = (
+                        response.headers.get("Retry-After") if status in (429, 503) else None
+                    )
+                    raise HTTPStatusError(
+                        f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
+                        status,
+                        retry_after=retry_after,
+                    )
+                if status != 200:
+                    raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
+                content = self._read_body(response, url, started)
+                return Fetched(url, status, content, response_headers, etag, last_modified)
+        except requests.Timeout:
+            raise FetchTimeout(
+                f"{url}: timed out (connect {limits.connect_timeout:g} s, "
+                f"read {limits.read_timeout:g} s)"
+            ) from None
+        except requests.ConnectionError as exc:
+            raise NetworkError(f"{url}: cannot connect: {_root_cause(exc)}") from None
+        except AddressRefused as exc:
+            raise AddressRefused(f"{url}: {exc}") from None
+        except requests.RequestException as exc:
+            raise FetchError(f"{url}: {_root_cause(exc)}") from None
+
+    def _read_body(self, response: requests.Response, url: str, started: float) -> bytes:
+        limits = self.settings
+        declared = response.headers.get("Content-Length", "")
+        encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+        if declared.isdigit() and int(declared) > limits.max_bytes and not encoded:
+            raise ResponseTooLarge(
+                f"{url}: response of {declared} bytes is over the limit of {limits.max_bytes}"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            # read1 returns after one receive, so a slow drip still meets the deadline below;
+            # it yields decoded bytes, so a gzip bomb is cut off by the size count too.
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    raise ResponseTooLarge(
+                        f"{url}: response larger than the limit of {limits.max_bytes} bytes"
+                    )
+                if time.monotonic() - started > limits.total_timeout:
+                    raise FetchTimeout(
+                        f"{url}: took longer than {limits.total_timeout:g} s in total"
+                    )
+                chunks.append(chunk)
+        except urllib3.exceptions.DecodeError as exc:
+            raise FetchError(
+                f"{url}: cannot decode the compressed body: {_root_cause(exc)}"
+            ) from None
+        except urllib3.exceptions.ReadTimeoutError:
+            raise FetchTimeout(
+                f"{url}: timed out reading (read {limits.read_timeout:g} s)"
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise NetworkError(f"{url}: connection broken: {_root_cause(exc)}") from None
+        return b"".join(chunks)
+
+
+def _check_scheme(url: str, requested: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        where = "" if url == requested else f" (redirected to {url})"
+        raise RedirectError(f"{requested}: only http and https URLs are fetched{where}")
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error, which is the one a user can act on."""
+    seen = exc
+    while True:
+        inner = seen.__cause__ or seen.__context__
+        if inner is None and seen.args and isinstance(seen.args[0], BaseException):
+            inner = seen.args[0]
+        if inner is None or inner is seen:
+            break
+        seen = inner
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, BaseException):
+            seen = reason
+    text = str(seen).strip() or type(seen).__name__
+    text = re.sub(r"^\[Errno -?\d+\] ", "", text)
+    # urllib3 prefixes its own repr; keep the human part.
+    if "): " in text and text.startswith("<"):
+        text = text.split("): ", 1)[1]
+    return text

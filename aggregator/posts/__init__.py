@@ -1,0 +1,335 @@
+"""The owner's own posts: Markdown files with Hugo/Jekyll front matter, or none.
+
+Front matter: YAML between ``---`` lines, TOML between ``+++`` lines, or a JSON
+object at the top. Drafts are never returned. A file that cannot be read is
+reported as a PostError naming it; the other posts are still returned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import ftfy
+import ftfy.badness
+import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from aggregator.errors import PostError
+from aggregator.models import Post
+from aggregator.parse.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
+
+log = logging.getLogger(__name__)
+
+SUMMARY_LENGTH = 280
+DEFAULT_PERMALINK = "/posts/{slug}/"
+#: ftfy limited to encoding repairs: quotes, widths and ligatures are the author's choice.
+_ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+_JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+@dataclass(frozen=True)
+class LoadedPosts:
+    posts: tuple[Post, ...]
+    errors: tuple[PostError, ...]
+
+
+def load_posts(
+    posts_dir: Path,
+    site_url: str,
+    *,
+    permalink: str = DEFAULT_PERMALINK,
+    summary_length: int = SUMMARY_LENGTH,
+) -> LoadedPosts:
+    """Read every ``*.md`` in ``posts_dir``, newest first; drafts are left out."""
+    if not posts_dir.is_dir():
+        return LoadedPosts((), (PostError(f"{posts_dir}: posts folder not found"),))
+    posts: list[Post] = []
+    errors: list[PostError] = []
+    for path in sorted(posts_dir.rglob("*.md")):
+        try:
+            text = path.read_bytes().decode("utf-8")
+            post = parse_post(
+                text,
+                path,
+                site_url,
+                mtime=path.stat().st_mtime,
+                permalink=permalink,
+                summary_length=summary_length,
+            )
+        except UnicodeDecodeError as exc:
+            errors.append(PostError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
+        except OSError as exc:
+            errors.append(PostError(f"{path}: cannot read: {exc.strerror}"))
+            continue
+        except PostError as exc:
+            errors.append(exc)
+            continue
+        if not post.draft:
+            posts.append(post)
+    slugs: dict[str, str] = {}
+    pages: dict[str, str] = {}
+    unique: list[Post] = []
+    for post in sorted(posts, key=lambda p: p.published, reverse=True):
+        if post.slug in slugs:
+            errors.append(
+                PostError(f"{post.path}: slug {post.slug!r} is already used by {slugs[post.slug]}")
+            )
+            continue
+        taken = pages.get(post.local_path)
+        if taken:
+            errors.append(
+                PostError(f"{post.path}: page {post.local_path!r} is already used by {taken}")
+            )
+            continue
+        slugs[post.slug] = post.path
+        pages[post.local_path] = post.path
+        unique.append(post)
+    return LoadedPosts(tuple(unique), tuple(errors))
+
+
+def post_path(slug: str, published: datetime, pattern: str = DEFAULT_PERMALINK) -> str:
+    """A post's page relative to the site root, from the permalink pattern: ``posts/SLUG/``."""
+    return pattern.format(
+        slug=slug,
+        year=f"{published.year:04d}",
+        month=f"{published.month:02d}",
+        day=f"{published.day:02d}",
+    ).lstrip("/")
+
+
+def post_url(
+    site_url: str,
+    slug: str,
+    published: datetime | None = None,
+    pattern: str = DEFAULT_PERMALINK,
+) -> str:
+    """The permalink of a post: ``SITE/posts/SLUG/`` with the default pattern."""
+    moment = published or datetime(1970, 1, 1, tzinfo=UTC)
+    return urljoin(site_url, post_path(slug, moment, pattern))
+
+
+def parse_post(
+    text: str,
+    path: Path,
+    site_url: str,
+    *,
+    mtime: float | None = None,
+    permalink: str = DEFAULT_PERMALINK,
+    summary_length: int = SUMMARY_LENGTH,
+) -> Post:
+    """Turn one Markdown file's text into a Post; raise PostError naming the file."""
+    # Posts pasted through the wrong encoding (UTF-8 read as Mac Roman or cp1252) are repaired.
+    fixed = ftfy.fix_text(text, _ENCODING_ONLY)
+    if ftfy.badness.is_bad(fixed):
+        # ftfy could not undo it (a byte lost or changed on the way): a half repair
+        # would garble it further, so the text stays as written.
+        log.warning("post=%s mojibake=unrepaired: text looks mis-decoded, left as it is", path)
+        fixed = text
+    elif fixed != text:
+        log.info("post=%s repaired=mojibake", path)
+    meta, body = _split_front_matter(fixed.lstrip("\ufeff"), path)
+    stem_match = _JEKYLL_NAME.match(path.stem)
+    title = _text(meta.get("title"))
+    if not title:
+        title, body = _title_from_body(body)
+    if not title:
+        raise PostError(f"{path}: no title (front matter 'title', a heading or a first line)")
+    published = _date(meta.get("date"), path, "date")
+    if published is None and stem_match:
+        y, m, d, _ = stem_match.groups()
+        published = datetime(int(y), int(m), int(d), tzinfo=UTC)
+    if published is None:
+        if mtime is None:
+            raise PostError(f"{path}: no date in front matter or file name")
+        published = datetime.fromtimestamp(mtime, UTC).replace(microsecond=0)
+        log.warning("post=%s date=missing using=file-modification-time", path)
+    updated = _date(meta.get("lastmod") or meta.get("updated"), path, "lastmod")
+    slug = _slugify(_text(meta.get("slug")) or (stem_match.group(4) if stem_match else path.stem))
+    local_path = post_path(slug, published, permalink)
+    url = urljoin(site_url, local_path)
+    more = MORE.search(body)
+    content_html = sanitize_html(render_markdown(body), base_url=url)
+    summary_field = meta.get("summary") or meta.get("description") or meta.get("excerpt")
+    if more:
+        summary = html_to_text(render_markdown(body[: more.start()]))
+    elif summary_field:
+        summary = _text(summary_field)
+    else:
+        summary = _first_paragraph(content_html)
+    known = {"title", "date", "lastmod", "updated", "draft", "tags", "categories", "slug", "id"}
+    return Post(
+        path=str(path),
+        slug=slug,
+        title=title,
+        published=published,
+        updated=updated,
+        draft=_bool(meta.get("draft")),
+        tags=_strings(meta.get("tags")),
+        categories=_strings(meta.get("categories")),
+        summary=excerpt(summary, summary_length),
+        content_html=content_html,
+        metadata={k: v for k, v in meta.items() if k not in known},
+        local_path=local_path,
+        atom_id=_text(meta.get("id")) or None,
+    )
+
+
+def render_markdown(body: str) -> str:
+    """CommonMark with tables, strikethrough, footnotes and heading ids."""
+    html: str = _MARKDOWN.render(body)
+    return html
+
+
+_MARKDOWN = (
+    MarkdownIt("commonmark", {"html": True, "typographer": False})
+    .enable(["table", "strikethrough"])
+    .use(footnote_plugin)
+    .use(anchors_plugin, min_level=1, max_level=6)
+)
+
+
+def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    for fence, loader in (("---", _load_yaml), ("+++", _load_toml)):
+        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
+            lines = text.splitlines(keepends=True)
+            for index in range(1, len(lines)):
+                if lines[index].rstrip() in (fence, "..." if fence == "---" else fence):
+                    raw = "".join(lines[1:index])
+                    return _as_mapping(loader(raw, path), path), "".join(lines[index + 1 :])
+            raise PostError(f"{path}: front matter opened with {fence!r} on line 1 is never closed")
+    if text.startswith("{"):
+        try:
+            meta, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError as exc:
+            raise PostError(
+                f"{path}: invalid JSON front matter at line {exc.lineno}: {exc.msg}"
+            ) from None
+        return _as_mapping(meta, path), text[end:]
+    return {}, text
+
+
+def _load_yaml(raw: str, path: Path) -> Any:
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        # +2: the opening fence is line 1 of the file, and marks count from 0.
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        raise PostError(f"{path}: invalid YAML front matter{where}: {problem}") from None
+
+
+def _load_toml(raw: str, path: Path) -> Any:
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        message = re.sub(r"\(at line (\d+)", lambda m: f"(at line {int(m[1]) + 1}", str(exc))
+        raise PostError(f"{path}: invalid TOML front matter: {message}") from None
+
+
+def _as_mapping(value: Any, path: Path) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PostError(
+            f"{path}: front matter must be a mapping of fields, not {type(value).__name__}"
+        )
+    return {str(k): v for k, v in value.items()}
+
+
+def _title_from_body(body: str) -> tuple[str, str]:
+    """The first heading, else the first line, taken out of the body."""
+    lines = body.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        heading = re.match(r"#{1,6}\s+(.*?)\s*#*$", stripped)
+        title = heading.group(1) if heading else stripped
+        return html_to_text(render_markdown(title)), "".join(lines[index + 1 :])
+    return "", body
+
+
+def _date(value: Any, path: Path, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    parsed: datetime | None = None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        parsed = _parse_date_string(value.strip())
+    if parsed is None:
+        raise PostError(f"{path}: front matter {field!r}: cannot read {value!r} as a date")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _parse_date_string(value: str) -> datetime | None:
+    parsers: list[Callable[[str], datetime]] = [
+        datetime.fromisoformat,
+        lambda v: datetime.strptime(v, "%Y-%m-%d %H:%M:%S %z"),
+        parsedate_to_datetime,
+    ]
+    for parse in parsers:
+        try:
+            return parse(value)
+        except (ValueError, TypeError):
+            continue
+    return None
+
+
+def _first_paragraph(content_html: str) -> str:
+    match = re.search(r"<p>(.*?)</p>", content_html, re.DOTALL)
+    return html_to_text(match.group(1) if match else content_html)
+
+
+def _text(value: Any) -> str:
+    return " ".join(strip_control_characters(str(value)).split()) if value is not None else ""
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list | tuple):
+        return tuple(_text(v) for v in value if _text(v))
+    return (_text(value),)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return bool(value)
+
+
+def _slugify(value: str) -> str:
+    slug = re.sub(r"[^\w\-]+", "-", value.strip().lower(), flags=re.UNICODE).strip("-")
+    return re.sub(r"-{2,}", "-", slug) or "post"

@@ -1,0 +1,378 @@
+"""The one refresh pipeline: blogroll → due sources → fetch → parse → decide → store.
+
+Fetching runs in a thread pool and parsing in a process pool (feedparser is
+pure Python, so one core would be the limit); everything that touches the
+store runs in the calling thread, one transaction per source. A failing
+source is recorded on that source and never stops the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import random
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from aggregator.blogroll import load_blogroll
+from aggregator.errors import HTTPStatusError, ParseError, SourceError
+from aggregator.fetch.http import Fetcher
+from aggregator.fetch.links import find_feed_links, guess_feed_urls
+from aggregator.models import (
+    Fetched,
+    NotModified,
+    ParsedFeed,
+    RefreshOutcome,
+    Source,
+    SourceOutcome,
+)
+from aggregator.parse import looks_like_html, parse_feed
+from aggregator.settings import Settings
+from aggregator.store import Store
+from aggregator.update.policy import (
+    Schedule,
+    http_freshness,
+    next_check_after_failure,
+    next_check_after_success,
+    posting_interval,
+    retry_after,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Parser = Callable[[bytes, str, str | None], ParsedFeed]
+
+#: Below this many due sources, parsing in the fetch threads beats starting processes.
+PROCESS_POOL_THRESHOLD = 16
+
+
+@dataclass(frozen=True)
+class _FeedFetched:
+    fetched: Fetched
+    feed: ParsedFeed
+    #: Set when the source's URL was a web page and discovery found this feed.
+    discovered: str | None = None
+
+
+Attempt = _FeedFetched | NotModified | SourceError
+
+
+def schedule_of(settings: Settings) -> Schedule:
+    s = settings.schedule
+    return Schedule(
+        min_interval=timedelta(minutes=s.min_interval_minutes),
+        max_interval=timedelta(minutes=s.max_interval_minutes),
+        max_backoff=timedelta(minutes=s.max_backoff_minutes),
+    )
+
+
+def refresh(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    clock: Clock,
+    *,
+    every: bool = False,
+    stop: threading.Event | None = None,
+    rng: random.Random | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RefreshOutcome:
+    """Sync the blogroll into the store, then fetch and store every due source.
+
+    ``progress(done, total)`` is called after each source is recorded.
+    """
+    rng = rng or random.Random()
+    blogroll = load_blogroll(settings.blogroll.file)
+    sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
+    log.info(
+        "blogroll sources=%d added=%d retired=%d", len(blogroll.entries), sync.added, sync.retired
+    )
+    due = store.due_sources(clock(), every=every)
+    if not due:
+        return RefreshOutcome(())
+    # Blogs the owner gave a feed URL for keep it; a feed found by discovery is looked for
+    # again on the homepage once it has failed for long (a blog that moved its feed silently).
+    explicit = {e.url for e in blogroll.entries if e.feed_url}
+    now = clock()
+    rediscover = {s.id for s in due if s.url not in explicit and needs_rediscovery(s, now)}
+    recorder = Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
+    outcomes: list[SourceOutcome] = []
+    workers = max(1, min(settings.fetch.workers, len(due)))
+    waiting = iter(due)
+    with (
+        _parser(settings, len(due)) as parse,
+        ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool,
+    ):
+        in_flight: dict[Future[Attempt], Source] = {}
+
+        def submit_next() -> None:
+            source = next(waiting, None)
+            if source is not None:
+                in_flight[
+                    pool.submit(fetch_source, fetcher, source, parse, source.id in rediscover)
+                ] = source
+
+        # A bounded window: fetched feeds never pile up faster than they are stored,
+        # so memory stays flat however many sources there are.
+        for _ in range(workers * 2):
+            submit_next()
+        while in_flight and not (stop is not None and stop.is_set()):
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                source = in_flight.pop(future)
+                submit_next()
+                outcomes.append(recorder.record(source, future.result(), clock()))
+                if progress is not None:
+                    progress(len(outcomes), len(due))
+        if in_flight:
+            pool.shutdown(wait=False, cancel_futures=True)
+        recorder.flush()
+    return RefreshOutcome(tuple(outcomes))
+
+
+@contextmanager
+def _parser(settings: Settings, due: int) -> Iterator[Parser]:
+    """``parse_feed`` in a pool of processes when the work is big enough to pay for them."""
+    processes = settings.fetch.parse_processes or os.cpu_count() or 1
+    if processes <= 1 or due < PROCESS_POOL_THRESHOLD:
+        yield parse_feed
+        return
+    # forkserver: the workers do not inherit this process's threads and locks, and fork from
+    # a server that has imported the parser once, so they start in milliseconds.
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["aggregator.parse"])
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    executor: Executor = ProcessPoolExecutor(processes, mp_context=context)
+    try:
+
+        def parse_in_pool(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+            try:
+                return executor.submit(parse_feed, content, url, content_type).result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): the rest of the run parses here.
+                return parse_feed(content, url, content_type)
+
+        yield parse_in_pool
+    finally:
+        # Waiting reaps the idle workers, so their CPU time is accounted to this process.
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+#: How long a discovered feed may fail before its homepage is searched for a feed again.
+REDISCOVER_AFTER = timedelta(days=3)
+
+
+def needs_rediscovery(source: Source, now: datetime) -> bool:
+    """A feed found by discovery that has been failing for long (pure)."""
+    return (
+        source.feed_url is not None
+        and source.feed_url != source.url
+        and source.first_failure_at is not None
+        and now - source.first_failure_at >= REDISCOVER_AFTER
+    )
+
+
+def fetch_source(
+    fetcher: Fetcher, source: Source, parse: Parser = parse_feed, rediscover: bool = False
+) -> Attempt:
+    """Fetch and parse one source; runs in a worker thread and touches no store.
+
+    With ``rediscover``, the blog's homepage is searched for a feed first; when that finds
+    none that works, the stored feed URL is fetched as usual.
+    """
+    url = source.feed_url or source.url
+    if rediscover:
+        found = _rediscover(fetcher, source, parse)
+        if found is not None:
+            return found
+    try:
+        result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
+        if isinstance(result, NotModified):
+            return result
+        if source.body_hash is not None and result.body_hash == source.body_hash:
+            # The same bytes again: a server without validators; nothing to parse or write.
+            return NotModified(
+                url=result.url,
+                status=result.status,
+                headers=result.headers,
+                permanent_url=result.permanent_url,
+                etag=result.etag,
+                last_modified=result.last_modified,
+            )
+        if looks_like_html(result.content):
+            return _discover(fetcher, result, parse)
+        content_type = result.headers.get("Content-Type")
+        feed = parse(result.content, result.url, content_type)
+        # The body is not needed past this point; keep only its hash.
+        return _FeedFetched(replace(result, content=b"", digest=result.body_hash), feed)
+    except SourceError as exc:
+        return exc
+    except Exception as exc:  # a bug in a library must not stop the other sources
+        log.exception("source=%s unexpected error", url)
+        return SourceError(f"{url}: unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _rediscover(fetcher: Fetcher, source: Source, parse: Parser) -> _FeedFetched | None:
+    try:
+        page = fetcher.fetch(source.url)
+    except SourceError:
+        return None
+    if not isinstance(page, Fetched) or not looks_like_html(page.content):
+        return None
+    found = _discover(fetcher, page, parse)
+    if isinstance(found, _FeedFetched) and found.discovered != source.feed_url:
+        log.info(
+            "source=%s feed_moved_from=%s to=%s", source.url, source.feed_url, found.discovered
+        )
+        return found
+    return None
+
+
+def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> Attempt:
+    """The URL is a web page: find its feed through its links, then common paths."""
+    html = page.content.decode("utf-8", errors="replace")
+    linked = find_feed_links(html, page.url)
+    candidates = linked + [u for u in guess_feed_urls(page.url) if u not in linked]
+    for candidate in candidates:
+        try:
+            result = fetcher.fetch(candidate)
+            if isinstance(result, NotModified) or looks_like_html(result.content):
+                continue
+            feed = parse(result.content, result.url, result.headers.get("Content-Type"))
+        except SourceError:
+            continue
+        log.info("source=%s discovered=%s", page.url, result.url)
+        return _FeedFetched(result, feed, discovered=result.url)
+    return ParseError(
+        f"{page.url}: is a web page, and no feed was found in its links "
+        f"or at {len(candidates) - len(linked)} common feed paths"
+    )
+
+
+class Recorder:
+    """Writes what happened to each source: new entries at once, in one transaction per
+    source; the many 'not modified' marks in batches, since losing one costs only a refetch."""
+
+    BATCH = 200
+
+    def __init__(
+        self, store: Store, schedule: Schedule, rng: random.Random, clamp_future: bool
+    ) -> None:
+        self.store, self.schedule, self.rng, self.clamp_future = store, schedule, rng, clamp_future
+        self._not_modified: list[tuple[int, NotModified, datetime, datetime]] = []
+
+    def record(self, source: Source, attempt: Attempt, now: datetime) -> SourceOutcome:
+        url = source.feed_url or source.url
+        interval = source.interval or self.schedule.min_interval
+        if isinstance(attempt, SourceError):
+            return _record_failure(
+                self.store, source, attempt, now, interval, self.schedule, self.rng
+            )
+        if isinstance(attempt, NotModified):
+            publisher = _longest(source.publisher_interval, http_freshness(attempt.headers, now))
+            next_check = next_check_after_success(now, interval, publisher, self.rng)
+            self._not_modified.append((source.id, attempt, now, next_check))
+            if len(self._not_modified) >= self.BATCH:
+                self.flush()
+            log.debug("source=%s result=not_modified status=%d", url, attempt.status)
+            return SourceOutcome(url, "not_modified")
+        return _record_feed(
+            self.store, source, attempt, now, self.schedule, self.rng, self.clamp_future
+        )
+
+    def flush(self) -> None:
+        if self._not_modified:
+            self.store.record_not_modified_many(self._not_modified)
+            self._not_modified = []
+
+
+def _record_feed(
+    store: Store,
+    source: Source,
+    attempt: _FeedFetched,
+    now: datetime,
+    schedule: Schedule,
+    rng: random.Random,
+    clamp_future: bool,
+) -> SourceOutcome:
+    url = source.feed_url or source.url
+    if attempt.discovered:
+        store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
+    feed, fetched = attempt.feed, attempt.fetched
+    interval = posting_interval(feed.entries, now, schedule)
+    publisher = _longest(feed.publisher_interval, http_freshness(fetched.headers, now))
+    next_check = next_check_after_success(now, interval, publisher, rng)
+    new, updated = store.store_feed(
+        source.id,
+        fetched,
+        feed,
+        now,
+        next_check,
+        interval,
+        clamp_future=clamp_future,
+        has_entries=source.entry_count > 0,
+    )
+    log.info(
+        "source=%s result=ok status=%d entries=%d new=%d updated=%d next_check=%s",
+        url,
+        fetched.status,
+        len(feed.entries),
+        new,
+        updated,
+        next_check.isoformat(timespec="seconds"),
+    )
+    return SourceOutcome(url, "ok", new=new, updated=updated)
+
+
+def _record_failure(
+    store: Store,
+    source: Source,
+    error: SourceError,
+    now: datetime,
+    interval: timedelta,
+    schedule: Schedule,
+    rng: random.Random,
+) -> SourceOutcome:
+    url = source.feed_url or source.url
+    failures = source.failure_count + 1
+    status = error.status if isinstance(error, HTTPStatusError) else None
+    not_before = retry_after(error.retry_after, now) if isinstance(error, HTTPStatusError) else None
+    gone = status == 410
+    next_check = next_check_after_failure(now, interval, failures, rng, schedule, not_before)
+    store.record_failure(source.id, error, now, next_check, retry_after=not_before, gone=gone)
+    log.warning(
+        "source=%s result=%s kind=%s failures=%d error=%r",
+        url,
+        "gone" if gone else "error",
+        error.kind,
+        failures,
+        str(error),
+    )
+    return SourceOutcome(url, "gone" if gone else "error", error=str(error))
+
+
+#: However long a publisher asks us to wait, a source is checked at least weekly.
+PUBLISHER_CAP = timedelta(days=7)
+
+
+def _longest(*intervals: timedelta | None) -> timedelta | None:
+    present = [i for i in intervals if i is not None]
+    return min(max(present), PUBLISHER_CAP) if present else None

@@ -1,0 +1,153 @@
+"""The built site in real headless Chromium, served by the project's own server on 127.0.0.1.
+
+Skips when Chromium or its driver is missing, except under CI (``$CI`` set), where
+that is a failure. Screenshots at desktop and phone widths go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from aggregator.server import Serving, SiteApp, make_server
+from tests.support.feeds import FeedItem, day, rss2_feed
+from tests.support.paths import REPO
+from tests.support.server import FeedServer
+from tests.support.site import Site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+ARTIFACTS = REPO / "test-artifacts"
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+# Markup a hostile feed might send, in the title, the excerpt and the content.
+HOSTILE_TITLE = '<img src=x onerror="window.__owned=1">Sneaky <script>window.__owned=2</script>'
+HOSTILE_HTML = (
+    "<p>Innocent words.</p><script>window.__owned=3</script>"
+    '<img src="http://127.0.0.1:9/x.png" onerror="window.__owned=4">'
+    '<a href="javascript:window.__owned=5">click</a>'
+    '<svg onload="window.__owned=6"></svg><iframe src="javascript:parent.__owned=7"></iframe>'
+)
+
+
+def _webdriver() -> Any:
+    if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
+        message = f"headless Chromium needs {CHROMIUM} and {CHROMEDRIVER}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; under CI they must be installed (.ci/run does it)")
+        pytest.skip(message)
+    try:
+        from selenium import webdriver
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("selenium is not installed")
+        pytest.skip("selenium is not installed")
+    return webdriver
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    webdriver = _webdriver()
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def served(site: Site, feed_server: FeedServer) -> Iterator[str]:
+    """A site built from a feed on 127.0.0.1 that carries hostile HTML, served by SiteApp."""
+    items = [
+        FeedItem(HOSTILE_TITLE, "https://hostile.example/1", day(9), HOSTILE_HTML, author="Mal"),
+        FeedItem("A calm entry", "https://calm.example/1", day(8), "<p>Calm.</p>"),
+    ]
+    site.write_blogroll(
+        [feed_server.blog("Mixed Blog", "https://mixed.example/", "/feed.xml", rss2_feed, items)]
+    )
+    assert site.cli("refresh") == 0
+    assert site.cli("build") == 0
+    server = make_server(SiteApp(site.output, lambda: {"status": "ok"}), "127.0.0.1", 0)
+    serving = Serving(server).start()
+    yield f"http://127.0.0.1:{server.effective_port}/"
+    serving.close()
+
+
+PAGES = {"river": "index.html", "blogroll": "blogroll.html", "post": "posts/hello-hugo/"}
+
+
+def requested_urls(driver: Any) -> list[str]:
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_loads_cleanly_executes_nothing_and_stays_on_this_host(
+    browser: Any, served: str, name: str
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for size, (width, height) in SIZES.items():
+        browser.set_window_size(width, height)
+        browser.get(served + PAGES[name])
+        browser.find_element("css selector", "main h1")
+        browser.save_screenshot(str(ARTIFACTS / f"{name}-{size}.png"))
+
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors
+        assert browser.execute_script("return window.__owned === undefined")
+        others = [
+            url
+            for url in requested_urls(browser)
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(url).hostname != "127.0.0.1"
+        ]
+        assert others == []
+    assert (ARTIFACTS / f"{name}-phone.png").stat().st_size > 1000
+
+
+def test_the_hostile_title_shows_as_text(browser: Any, served: str) -> None:
+    browser.get(served + "index.html")
+
+    titles = [h.text for h in browser.find_elements("css selector", ".item h3")]
+
+    # Markup in a title is the title's text: shown as written, never turned into elements.
+    assert HOSTILE_TITLE in titles
+    assert browser.find_elements("css selector", "main img, main script, main iframe") == []
+
+
+def test_the_page_needs_no_javascript_and_has_landmarks(browser: Any, served: str) -> None:
+    browser.get(served + "blogroll.html")
+
+    for selector in ("header", "nav", "main", "footer", "h1"):
+        assert browser.find_elements("css selector", selector), selector
+    assert browser.find_elements("css selector", "script") == []
+    # The phone layout does not scroll sideways.
+    browser.set_window_size(*SIZES["phone"])
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )
