@@ -19,13 +19,13 @@ import feedparser
 from aggregator.errors import ParseError
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.jsonfeed import looks_like_json, parse_json_feed
+from aggregator.parse.keys import disambiguate_keys, hash_key
 from aggregator.parse.sanitize import (
     clean_title,
     excerpt,
     excerpt_of_html,
     sanitize_html,
 )
-from aggregator.update.reconcile import disambiguate_keys, hash_key
 
 #: Entries are stored with the longest excerpt; pages cut it to ``[content] summary_length``.
 SUMMARY_LENGTH = 1000

@@ -14,8 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 from aggregator.errors import ParseError
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
+from aggregator.parse.keys import hash_key
 from aggregator.parse.sanitize import clean_title, excerpt, html_to_text, sanitize_html
-from aggregator.update.reconcile import hash_key
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 SUMMARY_LENGTH = 1000
