@@ -16,6 +16,13 @@ from typing import Any
 from aggregator.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config") / "aggregator.toml"
+#: Bounds of ``[content] summary_length``; entries are stored with the longest excerpt.
+MIN_SUMMARY = 40
+MAX_SUMMARY = 1000
+#: The excerpt stored with each entry; pages cut it to ``[content] summary_length``.
+SUMMARY_STORED = MAX_SUMMARY
+#: A missing title is made of the content's first words, at most this long.
+TITLE_FROM_CONTENT = 60
 
 
 @dataclass(frozen=True)
@@ -352,9 +359,6 @@ def _networks(values: list[Any], file: Path) -> tuple[str, ...]:
     return tuple(networks)
 
 
-#: Bounds of ``[content] summary_length``; entries are stored with the longest excerpt.
-MIN_SUMMARY = 40
-MAX_SUMMARY = 1000
 _PERMALINK_FIELDS = {"slug", "year", "month", "day"}
 
 
