@@ -366,6 +366,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             SiteApp(settings.output.dir, health, ready, metrics),
             settings.server.host,
             settings.server.port,
+            settings.server.threads,
         )
     except OSError as exc:
         app.close()
