@@ -88,15 +88,10 @@ class App:
         keep_for = self.settings.retention
         if not keep_for.max_age_days and not keep_for.per_source:
             return 0
-        out = self.settings.output
-        shown = {e.id for e in self.store.recent_entries(out.items * out.pages)}
-        shown.update(e.id for e in self.store.latest_entries_by_source().values())
-        by_category: dict[str, list[int]] = {}
-        for source in self.store.list_sources():
-            by_category.setdefault(source.category or "", []).append(source.id)
-        for members in by_category.values():
-            limit = max(out.items * 2, out.feed_items)
-            shown.update(e.id for e in self.store.recent_entries_of(members, limit))
+        # Imported here, as in build: the page windows belong to publishing.
+        from aggregator.publish.inputs import PageWindows, shown_entry_ids
+
+        shown = shown_entry_ids(self.store, PageWindows.from_settings(self.settings))
         pruned = self.store.prune(
             self.clock(),
             max_age=timedelta(days=keep_for.max_age_days) if keep_for.max_age_days else None,
