@@ -20,6 +20,7 @@ from typing import Any
 from aggregator import __version__
 from aggregator.errors import AggregatorError
 from aggregator.models import Source
+from aggregator.service import Backoff
 from aggregator.settings import Settings, load_settings
 
 log = logging.getLogger("aggregator")
@@ -388,7 +389,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         app.role,
     )
     # Until the database answers, the last build stays online and /healthz says why.
-    backoff = 1.0
+    backoff = Backoff()
     while not stopping.is_set():
         try:
             app.store.upgrade()
@@ -396,9 +397,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             break
         except AggregatorError as exc:
             database_error[:] = [str(exc)]
-            log.error("database unreachable, retrying in %.0f s: %s", backoff, exc)
-            stopping.wait(backoff)
-            backoff = min(backoff * 2, 60.0)
+            delay = backoff.failed()
+            log.error("database unreachable, retrying in %.0f s: %s", delay, exc)
+            stopping.wait(delay)
     scheduler = None
     if not stopping.is_set():
         # Publish what is already known before the first refresh, so the site is up at once.
