@@ -37,6 +37,7 @@ from aggregator.publish.timeline import (
     post_item,
 )
 from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
+from aggregator.publish.widget import build_widget
 from aggregator.settings import Settings
 from aggregator.store import Store
 
@@ -294,6 +295,8 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         months=archived,
         active="archive",
     )
+
+    files.update(build_widget(settings.widget, env, sources, latest))
 
     written, unchanged = _write_all(out.dir, files)
     _prune(out.dir, set(files) | kept)
