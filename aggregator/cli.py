@@ -432,7 +432,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def _add_blogroll_commands(commands: Any) -> None:
     blogroll = commands.add_parser("blogroll", help="import, export and check the blogroll")
     sub = blogroll.add_subparsers(dest="blogroll_command", required=True, metavar="COMMAND")
-    importing = sub.add_parser("import", help="merge an OPML (or Markdown) blogroll into yours")
+    importing = sub.add_parser(
+        "import", help="merge an OPML, Markdown or Planet (.ini) blogroll into yours"
+    )
     importing.add_argument("file", metavar="FILE", help="the blogroll to merge in")
     importing.set_defaults(handler=cmd_blogroll_import)
     export = sub.add_parser("export", help="print the blogroll as OPML or Markdown")
@@ -460,11 +462,13 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
         new_entries,
         render_markdown_blogroll,
     )
+    from aggregator.blogroll.planet import planet_report, read_planet_config
     from aggregator.errors import BlogrollError
     from aggregator.models import Blogroll
     from aggregator.publish.files import write_atomic
 
-    incoming = load_blogroll(Path(args.file))
+    planet = read_planet_config(Path(args.file))
+    incoming = planet.blogroll() if planet else load_blogroll(Path(args.file))
     target = settings.blogroll.file
     is_opml = target.suffix.lower() in (".opml", ".xml")
     if target.exists():
@@ -485,6 +489,8 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
         raise BlogrollError(str(exc)) from None
     skipped = len(incoming.entries) - len(added)
     print(f"{target}: {len(added)} blogs added, {skipped} already listed")
+    for line in planet_report(planet) if planet else ():
+        print(line)
     return 0
 
 
