@@ -444,6 +444,10 @@ def _add_blogroll_commands(commands: Any) -> None:
     check = sub.add_parser("check", help="fetch each blog's feed and report its last post")
     check.add_argument("--json", action="store_true", help="JSON instead of text")
     check.set_defaults(handler=cmd_blogroll_check)
+    suggest = sub.add_parser("suggest", help="blogs the blogs you follow recommend")
+    suggest.add_argument("--json", action="store_true", help="JSON instead of text")
+    suggest.add_argument("--limit", type=int, default=20, metavar="N", help="at most N blogs")
+    suggest.set_defaults(handler=cmd_blogroll_suggest)
     sync = sub.add_parser("sync", help="load the blogroll into the database without fetching")
     sync.set_defaults(handler=cmd_blogroll_sync)
 
@@ -491,6 +495,25 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{target}: {len(added)} blogs added, {skipped} already listed")
     for line in planet_report(planet) if planet else ():
         print(line)
+    return 0
+
+
+def cmd_blogroll_suggest(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.fetch.recommendations import site_suggestions
+
+    app = _app(settings)
+    try:
+        found = site_suggestions(settings, app.store, app.clock(), app.fetcher.fetch)
+    finally:
+        app.close()
+    chosen = found[: max(args.limit, 0)]
+    if args.json:
+        print(json.dumps([s.as_json() for s in chosen], indent=2))
+        return 0
+    for s in chosen:
+        print(f"{len(s.recommended_by)} {s.title} {s.site_url or '-'} feed={s.feed_url or '-'}")
+        print(f"  recommended by {', '.join(s.recommended_by)}")
+    print(f"suggestions: {len(chosen)} of {len(found)}")
     return 0
 
 

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from aggregator.blogroll import build_opml
 from aggregator.errors import PostError, PublishError
+from aggregator.fetch.recommendations import published_suggestions
 from aggregator.models import Blogroll, BlogrollEntry, Headline, Item, Post, Source, StoredEntry
 from aggregator.parse.sanitize import sanitize_html
 from aggregator.posts import load_posts, render_markdown
@@ -193,6 +194,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         "blogroll.html",
         f"Blogroll · {site.title}",
         categories=categories,
+        suggestions=published_suggestions(settings, store, now),
         active="blogroll",
     )
     files["blogroll.opml"] = build_opml(_blogroll(sources, site.title))
