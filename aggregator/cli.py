@@ -20,6 +20,7 @@ from typing import Any
 from aggregator import __version__
 from aggregator.errors import AggregatorError
 from aggregator.models import Source
+from aggregator.service import Backoff
 from aggregator.settings import Settings, load_settings
 
 log = logging.getLogger("aggregator")
@@ -170,10 +171,8 @@ class ProgressBar:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.update.worker import Worker
-
     app = _app(settings)
-    worker = Worker(settings, app.store, app.fetcher, app.clock, stop=app.stop)
+    worker = app.worker()
     if args.once:
         try:
             print(worker.tick().summary())
@@ -294,19 +293,19 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.store import Store
+    from aggregator.app import open_store
 
-    store = Store.open(settings.database.url)
+    store = open_store(settings)
     print(f"database {store.display_url} at revision {store.current_revision()}")
     store.close()
     return 0
 
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.store import Store
+    from aggregator.app import open_store
 
-    store = Store.open(settings.database.url, upgrade=False)
-    current, head = store.current_revision(), Store.head_revision()
+    store = open_store(settings, upgrade=False)
+    current, head = store.current_revision(), store.head_revision()
     state = "up to date" if current == head else f"behind head {head}"
     print(f"database {store.display_url} at revision {current or 'none'} ({state})")
     store.close()
@@ -317,7 +316,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from aggregator.scheduler import start_scheduler
-    from aggregator.server import Serving, SiteApp, make_server
+    from aggregator.server import Serving
 
     # The database is connected below, with retries: the site is served meanwhile.
     app = _app(settings, upgrade=False)
@@ -362,12 +361,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return rendered
 
     try:
-        server = make_server(
-            SiteApp(settings.output.dir, health, ready, metrics),
-            settings.server.host,
-            settings.server.port,
-            settings.server.threads,
-        )
+        server = app.site_server(health, ready, metrics)
     except OSError as exc:
         app.close()
         raise AggregatorError(
@@ -389,7 +383,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         app.role,
     )
     # Until the database answers, the last build stays online and /healthz says why.
-    backoff = 1.0
+    backoff = Backoff()
     while not stopping.is_set():
         try:
             app.store.upgrade()
@@ -397,9 +391,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             break
         except AggregatorError as exc:
             database_error[:] = [str(exc)]
-            log.error("database unreachable, retrying in %.0f s: %s", backoff, exc)
-            stopping.wait(backoff)
-            backoff = min(backoff * 2, 60.0)
+            delay = backoff.failed()
+            log.error("database unreachable, retrying in %.0f s: %s", delay, exc)
+            stopping.wait(delay)
     scheduler = None
     if not stopping.is_set():
         # Publish what is already known before the first refresh, so the site is up at once.
@@ -539,12 +533,12 @@ def cmd_blogroll_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_blogroll_check(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.app import open_fetcher
     from aggregator.blogroll import load_blogroll
     from aggregator.fetch.discovery import check_blogroll
-    from aggregator.fetch.http import Fetcher
 
     blogroll = load_blogroll(settings.blogroll.file)
-    fetcher = Fetcher(settings.fetch, settings.site.url)
+    fetcher = open_fetcher(settings)
     try:
         checks = check_blogroll(fetcher.fetch, blogroll.entries, settings.fetch.workers)
     finally:
@@ -577,10 +571,10 @@ def cmd_blogroll_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_discover(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.app import open_fetcher
     from aggregator.fetch.discovery import discover
-    from aggregator.fetch.http import Fetcher
 
-    fetcher = Fetcher(settings.fetch, settings.site.url)
+    fetcher = open_fetcher(settings)
     try:
         candidates = discover(fetcher.fetch, args.url)
     finally:
