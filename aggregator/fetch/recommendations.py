@@ -2,8 +2,8 @@
 
 The cache is a JSON file beside the config file (``recommendations.json``):
 for each followed homepage, when it was read and the blogs its blogroll
-lists. A homepage that failed is cached too (with the error), so a broken
-blog is not asked again on every run.
+lists. A homepage or blogroll that failed is cached too (with the error) for
+a day, so a broken blog is not asked again on every run.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 CACHE_NAME = "recommendations.json"
 MAX_AGE = timedelta(days=7)
+#: A homepage that could not be read is asked again sooner.
+MAX_AGE_FAILED = timedelta(days=1)
 
 Fetch = Callable[[str], FetchResult]
 
@@ -89,7 +91,8 @@ def recommendations(
     for page in pages:
         record = cache.get(page)
         try:
-            fresh = now - datetime.fromisoformat(record["read_at"]) < MAX_AGE if record else False
+            limit = MAX_AGE_FAILED if record and record.get("error") else MAX_AGE
+            fresh = now - datetime.fromisoformat(record["read_at"]) < limit if record else False
         except (KeyError, TypeError, ValueError):
             fresh = False
         if not fresh:
