@@ -10,11 +10,7 @@ PACKAGE = Path(aggregator.__file__).parent
 
 
 def cli_modules() -> list[Path]:
-    modules = [PACKAGE / "cli.py"]
-    commands = PACKAGE / "commands"
-    if commands.is_dir():
-        modules += sorted(commands.glob("*.py"))
-    return modules
+    return sorted(PACKAGE.glob("cli*.py"))
 
 
 def constructions(path: Path) -> list[str]:
