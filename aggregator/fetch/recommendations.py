@@ -16,8 +16,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aggregator.blogroll.suggest import Suggestion, blogroll_links, rank, read_recommendations
-from aggregator.errors import AggregatorError
+from aggregator.blogroll.suggest import (
+    WELL_KNOWN,
+    Suggestion,
+    blogroll_links,
+    rank,
+    read_recommendations,
+)
+from aggregator.errors import AggregatorError, HTTPStatusError
 from aggregator.models import Blogroll, BlogrollEntry, Fetched, FetchResult
 from aggregator.settings import Settings
 from aggregator.store import Store
@@ -59,6 +65,11 @@ def read_one(fetch: Fetch, page: str) -> dict[str, Any]:
     for link in links:
         try:
             blogroll = read_recommendations(_text(fetch(link)), link)
+        except HTTPStatusError as exc:
+            if link.endswith(WELL_KNOWN) and exc.status in (404, 410):
+                continue  # the blog publishes no blogroll: nothing to retry
+            errors.append(str(exc))
+            continue
         except AggregatorError as exc:
             errors.append(str(exc))
             continue

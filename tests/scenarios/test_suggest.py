@@ -139,3 +139,19 @@ def test_published_on_the_blogroll_page_when_asked(
     assert "Found through the blogs above" in page
     assert '<a href="https://lanterns.example/">Lantern Makers</a>' in page
     assert "recommended by Alpha, Bravo" in page
+
+
+def test_a_blog_without_blogroll_is_no_error(
+    world: Site,
+    other_host_server: FeedServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    home = other_host_server.serve("/", homepage(""), content_type="text/html; charset=utf-8")
+    broken = other_host_server.url("/broken/")  # answers 404: the homepage itself fails
+    text = (world.root / "blogroll.md").read_text()
+    text += f"- [Delta]({home}) - no blogroll.\n- [Echo]({broken}) - gone.\n"
+    (world.root / "blogroll.md").write_text(text)
+    assert len(suggestions(world, capsys)) == 4
+    cache = json.loads((world.root / "recommendations.json").read_text())
+    assert cache[home]["error"] is None and cache[home]["entries"] == []
+    assert cache[broken]["error"]
