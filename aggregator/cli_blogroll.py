@@ -19,7 +19,9 @@ def _iso(value: datetime | None) -> str | None:
 def add_blogroll_commands(commands: Any) -> None:
     blogroll = commands.add_parser("blogroll", help="import, export and check the blogroll")
     sub = blogroll.add_subparsers(dest="blogroll_command", required=True, metavar="COMMAND")
-    importing = sub.add_parser("import", help="merge an OPML (or Markdown) blogroll into yours")
+    importing = sub.add_parser(
+        "import", help="merge an OPML, Markdown or Planet (.ini) blogroll into yours"
+    )
     importing.add_argument("file", metavar="FILE", help="the blogroll to merge in")
     importing.set_defaults(handler=cmd_blogroll_import)
     export = sub.add_parser("export", help="print the blogroll as OPML or Markdown")
@@ -29,6 +31,10 @@ def add_blogroll_commands(commands: Any) -> None:
     check = sub.add_parser("check", help="fetch each blog's feed and report its last post")
     check.add_argument("--json", action="store_true", help="JSON instead of text")
     check.set_defaults(handler=cmd_blogroll_check)
+    suggest = sub.add_parser("suggest", help="blogs the blogs you follow recommend")
+    suggest.add_argument("--json", action="store_true", help="JSON instead of text")
+    suggest.add_argument("--limit", type=int, default=20, metavar="N", help="at most N blogs")
+    suggest.set_defaults(handler=cmd_blogroll_suggest)
     sync = sub.add_parser("sync", help="load the blogroll into the database without fetching")
     sync.set_defaults(handler=cmd_blogroll_sync)
 
@@ -47,11 +53,13 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
         new_entries,
         render_markdown_blogroll,
     )
+    from aggregator.blogroll.planet import planet_report, read_planet_config
     from aggregator.errors import BlogrollError
     from aggregator.models import Blogroll
     from aggregator.publish.files import write_atomic
 
-    incoming = load_blogroll(Path(args.file))
+    planet = read_planet_config(Path(args.file))
+    incoming = planet.blogroll() if planet else load_blogroll(Path(args.file))
     target = settings.blogroll.file
     is_opml = target.suffix.lower() in (".opml", ".xml")
     if target.exists():
@@ -72,6 +80,25 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
         raise BlogrollError(str(exc)) from None
     skipped = len(incoming.entries) - len(added)
     print(f"{target}: {len(added)} blogs added, {skipped} already listed")
+    for line in planet_report(planet) if planet else ():
+        print(line)
+    return 0
+
+
+def cmd_blogroll_suggest(settings: Settings, args: argparse.Namespace) -> int:
+    from aggregator.app import App
+    from aggregator.fetch.recommendations import site_suggestions
+
+    with App(settings) as app:
+        found = site_suggestions(settings, app.store, app.clock(), app.fetcher.fetch)
+    chosen = found[: max(args.limit, 0)]
+    if args.json:
+        print(json.dumps([s.as_json() for s in chosen], indent=2))
+        return 0
+    for s in chosen:
+        print(f"{len(s.recommended_by)} {s.title} {s.site_url or '-'} feed={s.feed_url or '-'}")
+        print(f"  recommended by {', '.join(s.recommended_by)}")
+    print(f"suggestions: {len(chosen)} of {len(found)}")
     return 0
 
 

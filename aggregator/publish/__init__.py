@@ -31,6 +31,8 @@ from aggregator.publish.pages import (
 )
 from aggregator.publish.plan import FeedSpec, OpmlSpec, PageSpec, SitePlan, archive_page, plan_site
 from aggregator.publish.prune import prune_output
+from aggregator.publish.suggestions import with_suggestions
+from aggregator.publish.widget import build_widget
 from aggregator.settings import Settings
 from aggregator.store import Store
 
@@ -67,6 +69,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     inputs = read_inputs(store, settings, now, loaded.posts)
     env = make_environment(out.templates_dir)
     plan = plan_site(inputs, settings, now, templates_digest(env))
+    plan = with_suggestions(plan, settings, store, now)
     kept = {
         o.path
         for o in plan.outputs
@@ -74,6 +77,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     }
     headlines = _read_headlines(store, plan, kept)
     files = _render(env, settings, plan, kept, headlines)
+    files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
     written, unchanged = _write_all(out.dir, files)
     prune_output(out.dir, set(files) | kept, settings.own.permalink)
     return BuildOutcome(

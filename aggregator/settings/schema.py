@@ -192,6 +192,11 @@ class OutputSettings:
         doc="a folder of your own templates; a file there replaces the shipped one of the same "
         "name (`base.html`, `index.html`, `blogroll.html`, `style.css`, …)",
     )
+    suggestions: bool = setting(
+        False,
+        doc="also list, on the blogroll page, the blogs most recommended by the blogrolls of "
+        "the blogs you follow (see `aggregator blogroll suggest`)",
+    )
 
 
 @dataclass(frozen=True)
@@ -300,6 +305,17 @@ class ContentSettings:
 
 
 @dataclass(frozen=True)
+class WidgetSettings:
+    count: int = setting(
+        3,
+        min=1,
+        doc="blogs in `widget.html` / `widget.json`: the latest post of each of the "
+        "blogs that posted most recently",
+    )
+    category: str | None = setting(None, doc="only blogs of this blogroll category in the widget")
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration; every field after ``path`` is a ``[section]`` of the file."""
 
@@ -315,3 +331,4 @@ class Settings:
     content: ContentSettings = ContentSettings()
     worker: WorkerSettings = WorkerSettings()
     retention: RetentionSettings = RetentionSettings()
+    widget: WidgetSettings = WidgetSettings()
