@@ -46,6 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`status --json | head -1`): stop quietly, and keep the
+        # interpreter from complaining while it flushes stdout on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,18 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Follow a blogroll and publish it together with your own posts.",
     )
     parser.add_argument("--version", action="version", version=f"aggregator {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $AGGREGATOR_CONFIG, else config/aggregator.toml)",
-    )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    parser.add_argument(
-        "--log-format",
-        choices=("human", "json"),
-        default="human",
-        help="log lines as text (default) or one JSON object per line",
-    )
+    _add_common_options(parser, argparse.SUPPRESS)
+    parser.set_defaults(config=None, verbose=0, log_format="human")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     refresh = commands.add_parser("refresh", help="fetch due sources and store new entries")
@@ -114,7 +110,42 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help="show the schema revision").set_defaults(
         handler=cmd_db_current
     )
+    for sub in _subparsers(parser):
+        _add_common_options(sub, argparse.SUPPRESS)
     return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """--config, -v and --log-format, accepted before or after the command.
+
+    Every parser gets them with a suppressed default, so a value given on either side
+    survives and the defaults are set once, on the top parser.
+    """
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $AGGREGATOR_CONFIG, else ./aggregator.toml when it "
+        "exists, else config/aggregator.toml)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=default, help="more log output")
+    parser.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default=default,
+        help="log lines as text (default) or one JSON object per line",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command's parser, nested ones included."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found.append(sub)
+                found.extend(_subparsers(sub))
+    return found
 
 
 def _setup_logging(verbose: int, default: int, log_format: str = "human") -> None:

@@ -165,16 +165,19 @@ def cmd_discover(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.app import open_fetcher
     from aggregator.fetch.discovery import discover
 
+    # People type a host name; a web address without a scheme is taken as https.
+    url = args.url if "://" in args.url else f"https://{args.url}"
     fetcher = open_fetcher(settings)
     try:
-        candidates = discover(fetcher.fetch, args.url)
+        candidates = discover(fetcher.fetch, url)
     finally:
         fetcher.close()
     for candidate in candidates:
         mark = "feed" if candidate.is_feed else "no"
         print(f"{mark:4} {candidate.origin:5} {candidate.url}  {candidate.detail}")
     if not any(c.is_feed for c in candidates):
-        print(f"no feed found for {args.url}")
+        print(f"no feed found for {url}")
+        return 1
     return 0
 
 

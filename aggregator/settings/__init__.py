@@ -101,11 +101,15 @@ def _required(f: Field[Any]) -> bool:
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The config file to use: ``--config``, else ``$AGGREGATOR_CONFIG``, else the default."""
+    """The config file to use: ``--config``, else ``$AGGREGATOR_CONFIG``, else an
+    ``aggregator.toml`` in the current folder, else the default."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("AGGREGATOR_CONFIG")
-    return Path(env) if env else DEFAULT_CONFIG
+    if env:
+        return Path(env)
+    here = Path("aggregator.toml")
+    return here if here.is_file() else DEFAULT_CONFIG
 
 
 def load_settings(

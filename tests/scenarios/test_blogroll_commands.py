@@ -290,7 +290,7 @@ def test_discover_prints_each_candidate_and_which_answer(
 def test_discover_names_a_page_that_cannot_be_fetched(
     site: Site, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert site.cli("discover", feed_server.url("/nowhere")) == 0
+    assert site.cli("discover", feed_server.url("/nowhere")) == 1
 
     out = capsys.readouterr().out
     assert "HTTP 404" in out
