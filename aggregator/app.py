@@ -19,7 +19,7 @@ from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.metrics import Metrics, TimedFetcher
-from aggregator.models import RefreshOutcome
+from aggregator.models import Blogroll, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
 from aggregator.update.pipeline import Clock, refresh
@@ -127,6 +127,21 @@ class App:
         blogroll = load_blogroll(self.settings.blogroll.file)
         return self.store.sync_blogroll(
             blogroll.entries, self.clock(), own_feed_url=self.settings.own.feed_url
+        )
+
+    def blogroll_with_known_feeds(self) -> Blogroll:
+        """The blogroll file, each blog given the feed URL the store knows for it (the
+        feed that discovery found for a homepage), as exports should name it."""
+        from dataclasses import replace
+
+        blogroll = load_blogroll(self.settings.blogroll.file)
+        known = {s.url: s.feed_url for s in self.store.list_sources(include_retired=True)}
+        return replace(
+            blogroll,
+            entries=tuple(
+                entry if entry.feed_url else replace(entry, feed_url=known.get(entry.url))
+                for entry in blogroll.entries
+            ),
         )
 
     def build(self) -> BuildOutcome:

@@ -105,12 +105,15 @@ def cmd_blogroll_suggest(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_blogroll_export(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from aggregator.app import App
     from aggregator.blogroll import build_opml, load_blogroll, render_markdown_blogroll
 
-    blogroll = load_blogroll(settings.blogroll.file)
     if args.format == "opml":
-        data = build_opml(blogroll)
+        # OPML names feeds: the ones discovery found for homepages too.
+        with App(settings) as app:
+            data = build_opml(app.blogroll_with_known_feeds())
     else:
+        blogroll = load_blogroll(settings.blogroll.file)
         data = render_markdown_blogroll(blogroll).encode("utf-8")
     if args.output:
         try:
