@@ -130,6 +130,12 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class WebSubSettings:
+    #: WebSub hubs every published feed names (``<link rel="hub">``) and pings after a change.
+    hubs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     site: SiteSettings
@@ -143,6 +149,7 @@ class Settings:
     content: ContentSettings = ContentSettings()
     worker: WorkerSettings = WorkerSettings()
     retention: RetentionSettings = RetentionSettings()
+    websub: WebSubSettings = WebSubSettings()
 
 
 # Per section: key -> (accepted types, required). Paths are strings in TOML.
@@ -205,6 +212,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "max_age_days": ((int,), False),
         "per_source": ((int,), False),
     },
+    "websub": {"hubs": ((list,), False)},
 }
 _REQUIRED_SECTIONS = ("site",)
 
@@ -316,6 +324,7 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         raise ConfigError(
             f"{file}: [content] summary_length: must be between {MIN_SUMMARY} and {MAX_SUMMARY}"
         )
+    websub = _websub(section("websub"), file)
     return Settings(
         path=file,
         site=site_settings,
@@ -335,7 +344,16 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         content=ContentSettings(**_pick(content, ContentSettings)),
         worker=WorkerSettings(**_pick(worker, WorkerSettings)),
         retention=RetentionSettings(**_pick(retention, RetentionSettings)),
+        websub=websub,
     )
+
+
+def _websub(values: dict[str, Any], file: Path) -> WebSubSettings:
+    hubs = values.get("hubs", [])
+    for hub in hubs:
+        if not isinstance(hub, str) or not hub.startswith(("http://", "https://")):
+            raise ConfigError(f"{file}: [websub] hubs: {hub!r} is not an absolute http(s) URL")
+    return WebSubSettings(hubs=tuple(dict.fromkeys(hubs)))
 
 
 def _networks(values: list[Any], file: Path) -> tuple[str, ...]:

@@ -48,6 +48,8 @@ class BuildOutcome:
     items: int
     posts: int
     post_errors: tuple[PostError, ...] = field(default=())
+    #: The feed files (Atom and JSON Feed) among ``written``: what WebSub hubs are told of.
+    feeds_written: tuple[str, ...] = field(default=())
 
     def summary(self) -> str:
         return (
@@ -131,13 +133,18 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
 
     files: dict[str, bytes] = {"style.css": read_stylesheet(env)}
     kept: set[str] = set()  # pages known to be right without rendering them
+    feed_files: set[str] = set()
+    hubs = settings.websub.hubs
 
     def feeds(stem: str, chosen: Sequence[Item], title: str, feed_updated: datetime) -> None:
         atom_url, json_url = urljoin(site.url, f"{stem}.xml"), urljoin(site.url, f"{stem}.json")
-        files[f"{stem}.xml"] = build_atom(chosen, site, FeedInfo(title, atom_url, feed_updated))
-        files[f"{stem}.json"] = build_json_feed(
-            chosen, site, FeedInfo(title, json_url, feed_updated)
+        files[f"{stem}.xml"] = build_atom(
+            chosen, site, FeedInfo(title, atom_url, feed_updated, hubs)
         )
+        files[f"{stem}.json"] = build_json_feed(
+            chosen, site, FeedInfo(title, json_url, feed_updated, hubs)
+        )
+        feed_files.update((f"{stem}.xml", f"{stem}.json"))
 
     feeds("feed", items[: out.feed_items], site.title, updated)
     feeds("own", own[: out.feed_items], f"{site.title} (own posts)", own_updated)
@@ -305,6 +312,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         items=len(items),
         posts=len(pages),
         post_errors=loaded.errors,
+        feeds_written=tuple(name for name in written if name in feed_files),
     )
 
 

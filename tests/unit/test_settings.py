@@ -443,3 +443,18 @@ def test_invalid_content_settings_are_named(tmp_path: Path, section: str, expect
 
     assert expected in message
     assert message.startswith(str(tmp_path))
+
+
+# -- [websub] -------------------------------------------------------------------------
+
+
+def test_websub_hubs_default_to_none_and_are_kept_in_order(tmp_path: Path) -> None:
+    assert load_settings(write_config(tmp_path, MINIMAL_SITE), environ={}).websub.hubs == ()
+    text = config_with('[websub]\nhubs = ["https://b.example/", "https://a.example/"]')
+    hubs = load_settings(write_config(tmp_path, text), environ={}).websub.hubs
+    assert hubs == ("https://b.example/", "https://a.example/")
+
+
+def test_a_websub_hub_must_be_an_http_url(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with('[websub]\nhubs = ["ftp://hub.example/"]'))
+    assert "[websub] hubs: 'ftp://hub.example/'" in config_error(path)
