@@ -24,9 +24,10 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-# The unit tier: pure modules, a few seconds; run it on every change.
+# The unit tier: pure modules, a few seconds; run it on every change (in one process:
+# starting workers would cost more than it saves).
 test-fast: $(BIN)/.installed
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q -n 0 tests/unit
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, StoreError
@@ -27,6 +27,7 @@ from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome
+    from aggregator.update.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,25 @@ class App:
         self.fetcher.close()
         self.store.close()
 
+    def worker(self) -> Worker:
+        """A worker leasing sources from this app's store, stopped by ``self.stop``."""
+        from aggregator.update.worker import Worker
+
+        return Worker(self.settings, self.store, self.fetcher, self.clock, stop=self.stop)
+
+    def site_server(
+        self,
+        health: Callable[[], dict[str, Any]],
+        ready: Callable[[], tuple[bool, dict[str, Any]]],
+        metrics: Callable[[], bytes],
+    ) -> Any:
+        """The HTTP server for the output folder and the health, readiness and metrics pages."""
+        from aggregator.server import SiteApp, make_server
+
+        site = SiteApp(self.settings.output.dir, health, ready, metrics)
+        server = self.settings.server
+        return make_server(site, server.host, server.port, server.threads)
+
     def __enter__(self) -> App:
         return self
 
@@ -97,15 +117,10 @@ class App:
         keep_for = self.settings.retention
         if not keep_for.max_age_days and not keep_for.per_source:
             return 0
-        out = self.settings.output
-        shown = {e.id for e in self.store.recent_entries(out.items * out.pages)}
-        shown.update(e.id for e in self.store.latest_entries_by_source().values())
-        by_category: dict[str, list[int]] = {}
-        for source in self.store.list_sources():
-            by_category.setdefault(source.category or "", []).append(source.id)
-        for members in by_category.values():
-            limit = max(out.items * 2, out.feed_items)
-            shown.update(e.id for e in self.store.recent_entries_of(members, limit))
+        # Imported here, as in build: the page windows belong to publishing.
+        from aggregator.publish.inputs import PageWindows, shown_entry_ids
+
+        shown = shown_entry_ids(self.store, PageWindows.from_settings(self.settings))
         pruned = self.store.prune(
             self.clock(),
             max_age=timedelta(days=keep_for.max_age_days) if keep_for.max_age_days else None,
@@ -165,6 +180,16 @@ class App:
                 database_failed = database_failed or isinstance(exc, StoreError)
                 log.error("build failed: %s", exc)
         self.database_failures = self.database_failures + 1 if database_failed else 0
+
+
+def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
+    """The database alone, for the ``db`` commands."""
+    return Store.open(settings.database.url, upgrade=upgrade)
+
+
+def open_fetcher(settings: Settings) -> Fetcher:
+    """A plain HTTP fetcher, for ``discover`` and ``blogroll check``."""
+    return Fetcher(settings.fetch, settings.site.url)
 
 
 @contextmanager

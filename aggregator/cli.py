@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aggregator import __version__
+from aggregator.cli_blogroll import add_blogroll_commands
 from aggregator.errors import AggregatorError
 from aggregator.models import Source
 from aggregator.settings import Settings, load_settings
@@ -103,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     retry.add_argument("url", help="the source's blogroll URL, feed URL or a former feed URL")
     retry.set_defaults(handler=cmd_sources_retry)
-    _add_blogroll_commands(commands)
+    add_blogroll_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
@@ -170,10 +171,8 @@ class ProgressBar:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.update.worker import Worker
-
     app = _app(settings)
-    worker = Worker(settings, app.store, app.fetcher, app.clock, stop=app.stop)
+    worker = app.worker()
     if args.once:
         try:
             print(worker.tick().summary())
@@ -195,13 +194,6 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         logging.shutdown()
         os._exit(0)
     app.close()
-    return 0
-
-
-def cmd_blogroll_sync(settings: Settings, args: argparse.Namespace) -> int:
-    with _app(settings) as app:
-        outcome = app.sync_blogroll()
-    print(f"blogroll: {outcome.added} added, {outcome.retired} retired, {outcome.kept} kept")
     return 0
 
 
@@ -294,19 +286,19 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.store import Store
+    from aggregator.app import open_store
 
-    store = Store.open(settings.database.url)
+    store = open_store(settings)
     print(f"database {store.display_url} at revision {store.current_revision()}")
     store.close()
     return 0
 
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.store import Store
+    from aggregator.app import open_store
 
-    store = Store.open(settings.database.url, upgrade=False)
-    current, head = store.current_revision(), Store.head_revision()
+    store = open_store(settings, upgrade=False)
+    current, head = store.current_revision(), store.head_revision()
     state = "up to date" if current == head else f"behind head {head}"
     print(f"database {store.display_url} at revision {current or 'none'} ({state})")
     store.close()
@@ -314,250 +306,9 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import timedelta
+    from aggregator.service import run_service
 
-    from aggregator.scheduler import start_scheduler
-    from aggregator.server import Serving, SiteApp, make_server
-
-    # The database is connected below, with retries: the site is served meanwhile.
+    # The database is connected by the service, with retries: the site is served meanwhile.
     app = _app(settings, upgrade=False)
     app.role = args.role
-    stopping = threading.Event()
-    database_error: list[str] = []
-    max_age = timedelta(
-        minutes=settings.server.ready_max_age_minutes or 3 * settings.schedule.interval_minutes
-    )
-
-    def health() -> dict[str, Any]:
-        try:
-            h = app.store.health()
-        except AggregatorError as exc:
-            return {"status": "degraded", "database": str(exc), "last_error": app.last_cycle_error}
-        app.metrics.sources_failing.set(h.sources_failed)
-        return {
-            "status": "ok" if not database_error else "starting",
-            "role": app.role,
-            "last_refresh_at": _iso(h.last_refresh_at),
-            "last_cycle_at": _iso(app.last_cycle_at),
-            "sources_ok": h.sources_ok,
-            "sources_failed": h.sources_failed,
-            "sources_total": h.sources_total,
-            "last_error": app.last_cycle_error,
-        }
-
-    def ready() -> tuple[bool, dict[str, Any]]:
-        report = health()
-        if report["status"] == "degraded" or database_error:
-            return False, {"ready": False, "reason": "database unreachable", **report}
-        last = app.last_cycle_at
-        if last is None:
-            return False, {"ready": False, "reason": "no refresh has finished yet", **report}
-        if app.clock() - last > max_age:
-            return False, {"ready": False, "reason": f"last refresh older than {max_age}", **report}
-        return True, {"ready": True, **report}
-
-    def metrics() -> bytes:
-        health()  # refreshes the gauge of failing sources
-        rendered: bytes = app.metrics.render()
-        return rendered
-
-    try:
-        server = make_server(
-            SiteApp(settings.output.dir, health, ready, metrics),
-            settings.server.host,
-            settings.server.port,
-        )
-    except OSError as exc:
-        app.close()
-        raise AggregatorError(
-            f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
-        ) from None
-
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal=%s stopping", signal.Signals(signum).name)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    serving = Serving(server).start()
-    log.info(
-        "serving url=http://%s:%d/ output=%s role=%s",
-        settings.server.host,
-        settings.server.port,
-        settings.output.dir,
-        app.role,
-    )
-    # Until the database answers, the last build stays online and /healthz says why.
-    backoff = 1.0
-    while not stopping.is_set():
-        try:
-            app.store.upgrade()
-            database_error.clear()
-            break
-        except AggregatorError as exc:
-            database_error[:] = [str(exc)]
-            log.error("database unreachable, retrying in %.0f s: %s", backoff, exc)
-            stopping.wait(backoff)
-            backoff = min(backoff * 2, 60.0)
-    scheduler = None
-    if not stopping.is_set():
-        # Publish what is already known before the first refresh, so the site is up at once.
-        try:
-            app.build()
-        except AggregatorError as exc:
-            log.error("build failed: %s", exc)
-        scheduler = start_scheduler(app)
-    while not stopping.wait(0.5):
-        pass
-
-    app.stop.set()
-    if scheduler is not None:
-        scheduler.shutdown(wait=False)
-    serving.close()
-    # A refresh in flight finishes its current source, or is cut off after the grace period;
-    # each source is its own transaction, so nothing half-written is left either way.
-    idle = app._busy.acquire(timeout=SHUTDOWN_GRACE_SECONDS)
-    log.info("stopped")
-    if not idle:
-        logging.shutdown()
-        os._exit(0)
-    app.close()
-    return 0
-
-
-# -- blogroll and discovery -----------------------------------------------------------
-
-
-def _add_blogroll_commands(commands: Any) -> None:
-    blogroll = commands.add_parser("blogroll", help="import, export and check the blogroll")
-    sub = blogroll.add_subparsers(dest="blogroll_command", required=True, metavar="COMMAND")
-    importing = sub.add_parser("import", help="merge an OPML (or Markdown) blogroll into yours")
-    importing.add_argument("file", metavar="FILE", help="the blogroll to merge in")
-    importing.set_defaults(handler=cmd_blogroll_import)
-    export = sub.add_parser("export", help="print the blogroll as OPML or Markdown")
-    export.add_argument("--format", choices=("opml", "md"), default="opml")
-    export.add_argument("--output", metavar="PATH", help="write here instead of standard output")
-    export.set_defaults(handler=cmd_blogroll_export)
-    check = sub.add_parser("check", help="fetch each blog's feed and report its last post")
-    check.add_argument("--json", action="store_true", help="JSON instead of text")
-    check.set_defaults(handler=cmd_blogroll_check)
-    sync = sub.add_parser("sync", help="load the blogroll into the database without fetching")
-    sync.set_defaults(handler=cmd_blogroll_sync)
-
-    discover = commands.add_parser("discover", help="list the feeds a homepage offers")
-    discover.add_argument("url", metavar="URL")
-    discover.set_defaults(handler=cmd_discover)
-
-
-def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from aggregator.blogroll import (
-        build_opml,
-        load_blogroll,
-        merge_into_markdown,
-        new_entries,
-        render_markdown_blogroll,
-    )
-    from aggregator.errors import BlogrollError
-    from aggregator.models import Blogroll
-    from aggregator.publish.files import write_atomic
-
-    incoming = load_blogroll(Path(args.file))
-    target = settings.blogroll.file
-    is_opml = target.suffix.lower() in (".opml", ".xml")
-    if target.exists():
-        current = load_blogroll(target)
-    else:
-        current = Blogroll(title=incoming.title, entries=())
-    added = new_entries(current, incoming)
-    if is_opml:
-        data = build_opml(Blogroll(current.title, (*current.entries, *added)))
-    elif target.exists():
-        text = target.read_text(encoding="utf-8-sig")
-        data = merge_into_markdown(text, added).encode("utf-8")
-    else:
-        data = render_markdown_blogroll(Blogroll(current.title, tuple(added))).encode("utf-8")
-    try:
-        write_atomic(target, data)
-    except AggregatorError as exc:
-        raise BlogrollError(str(exc)) from None
-    skipped = len(incoming.entries) - len(added)
-    print(f"{target}: {len(added)} blogs added, {skipped} already listed")
-    return 0
-
-
-def cmd_blogroll_export(settings: Settings, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from aggregator.blogroll import build_opml, load_blogroll, render_markdown_blogroll
-
-    blogroll = load_blogroll(settings.blogroll.file)
-    if args.format == "opml":
-        data = build_opml(blogroll)
-    else:
-        data = render_markdown_blogroll(blogroll).encode("utf-8")
-    if args.output:
-        try:
-            Path(args.output).write_bytes(data)
-        except OSError as exc:
-            raise AggregatorError(f"{args.output}: cannot write: {exc.strerror}") from None
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return 0
-
-
-def cmd_blogroll_check(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.blogroll import load_blogroll
-    from aggregator.fetch.discovery import check_blogroll
-    from aggregator.fetch.http import Fetcher
-
-    blogroll = load_blogroll(settings.blogroll.file)
-    fetcher = Fetcher(settings.fetch, settings.site.url)
-    try:
-        checks = check_blogroll(fetcher.fetch, blogroll.entries, settings.fetch.workers)
-    finally:
-        fetcher.close()
-    records = [
-        {
-            "blog": check.entry.site_url or check.entry.url,
-            "title": check.entry.title,
-            "feed_url": check.feed_url,
-            "answers": check.answers,
-            "last_post": _iso(check.last_post),
-            "entries": check.entries,
-            "error": check.error,
-        }
-        for check in checks
-    ]
-    if args.json:
-        print(json.dumps(records, indent=2))
-        return 0
-    for record in records:
-        state = "ok" if record["answers"] else "failed"
-        line = f"{state:6} {record['blog']} feed={record['feed_url'] or '-'}"
-        line += f" last_post={record['last_post'] or '-'} entries={record['entries']}"
-        if record["error"]:
-            line += f" error={json.dumps(record['error'])}"
-        print(line)
-    failed = sum(1 for r in records if not r["answers"])
-    print(f"blogs: {len(records) - failed} answer, {failed} failed")
-    return 0
-
-
-def cmd_discover(settings: Settings, args: argparse.Namespace) -> int:
-    from aggregator.fetch.discovery import discover
-    from aggregator.fetch.http import Fetcher
-
-    fetcher = Fetcher(settings.fetch, settings.site.url)
-    try:
-        candidates = discover(fetcher.fetch, args.url)
-    finally:
-        fetcher.close()
-    for candidate in candidates:
-        mark = "feed" if candidate.is_feed else "no"
-        print(f"{mark:4} {candidate.origin:5} {candidate.url}  {candidate.detail}")
-    if not any(c.is_feed for c in candidates):
-        print(f"no feed found for {args.url}")
-    return 0
+    return run_service(app)

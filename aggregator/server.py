@@ -6,7 +6,6 @@ import email.utils
 import gzip
 import json
 import mimetypes
-import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from waitress.server import create_server
+
+from aggregator.settings import ServerSettings
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -184,9 +185,8 @@ def _plain(
     return [body]
 
 
-def make_server(app: SiteApp, host: str, port: int) -> Any:
+def make_server(app: SiteApp, host: str, port: int, threads: int = ServerSettings.threads) -> Any:
     """A waitress server bound to host:port; call ``.run()`` to serve, ``.close()`` to stop."""
-    threads = int(os.environ.get("AGGREGATOR_SERVER_THREADS", "4"))
     return create_server(app, host=host, port=port, threads=threads, ident="aggregator")
 
 

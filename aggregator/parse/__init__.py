@@ -1,36 +1,22 @@
-"""The one adapter around feedparser: response bytes + URL → ParsedFeed.
+"""Response bytes + URL → ParsedFeed, for every feed format.
 
-JSON Feed goes to ``jsonfeed`` instead. No other module imports feedparser.
-feedparser's own sanitizer is off: its output goes through our stricter
-allow-list (``sanitize``) instead.
+``parse_feed`` sniffs the format, hands the body to its adapter (``jsonfeed``
+for JSON Feed, ``feedparser`` for RSS, Atom and RDF) and runs one shared pass
+over what the adapter returns, so every format gets the same keys and hashes.
 """
 
 from __future__ import annotations
 
-import html
 import re
-import xml.sax
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from dataclasses import replace
 
-import feedparser
-
-from aggregator.errors import ParseError
-from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
+from aggregator.models import ParsedFeed
+from aggregator.parse.feedparser import parse_xml_feed
 from aggregator.parse.jsonfeed import looks_like_json, parse_json_feed
-from aggregator.parse.keys import disambiguate_keys, hash_key
-from aggregator.parse.sanitize import (
-    clean_title,
-    excerpt,
-    excerpt_of_html,
-    sanitize_html,
-)
+from aggregator.parse.keys import disambiguate_keys
 
-#: Entries are stored with the longest excerpt; pages cut it to ``[content] summary_length``.
-SUMMARY_LENGTH = 1000
-#: A missing title is made of the content's first words, at most this long.
-TITLE_FROM_CONTENT = 60
+__all__ = ["finish", "looks_like_html", "parse_feed"]
+
 _PROLOGUE = re.compile(rb"^(?:\s*(?:<\?.*?\?>|<!--.*?-->))*", re.DOTALL)
 
 
@@ -38,127 +24,20 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     """Parse a feed document (RSS, Atom, RDF or JSON Feed); raise ParseError when it is
     not a feed at all."""
     if looks_like_json(content):
-        return parse_json_feed(content, url)
-    content, content_type = normalise_encoding(content, content_type)
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    # Relative URLs in HTML are resolved by our sanitizer, not by feedparser: the entry's
-    # link is a better base than the feed's URL for HTML written for the entry's page, and
-    # feedparser's pass re-parsed every piece of HTML in pure Python (half the parse time).
-    parsed = feedparser.parse(
-        content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
-    problem = parsed.get("bozo_exception")
-    if not parsed.get("version") and not parsed.entries:
-        detail = f": {_first_line(problem)}" if problem else ""
-        raise ParseError(f"{url}: not a feed (RSS, Atom, RDF or JSON Feed){detail}")
-    # A document that is not well-formed XML may be cut off or garbled: what a lenient
-    # parse recovers from it can be wrong, so the source fails and keeps its entries.
-    if isinstance(problem, xml.sax.SAXException):
-        raise ParseError(f"{url}: {_first_line(problem)}")
-    feed = parsed.feed
-    # RFC 4287 §4.2.1: an entry without an author has the feed's.
-    feed_author = _authors(feed)
-    entries = []
-    for raw in parsed.entries:
-        entry = _entry(raw, feed_author, url)
-        if entry is not None:
-            entries.append(entry)
-    image = feed.get("image") or {}
-    keyed = disambiguate_keys(entries)
-    for entry in keyed:
-        # Hashed here, in the parsing process, rather than in the one that writes the store.
-        _ = entry.content_hash
-    return ParsedFeed(
-        title=_title(feed, "title") or None,
-        site_url=_http_url(feed.get("link"), url),
-        entries=keyed,
-        description=_title(feed, "subtitle") or None,
-        icon=_http_url(feed.get("icon"), url)
-        or _http_url(feed.get("logo"), url)
-        or _http_url(image.get("href") or image.get("url"), url),
-        language=str(feed.get("language") or "").strip() or None,
-        publisher_interval=_publisher_interval(feed),
-    )
-
-
-_SY_PERIODS = {
-    "hourly": timedelta(hours=1),
-    "daily": timedelta(days=1),
-    "weekly": timedelta(weeks=1),
-    "monthly": timedelta(days=30),
-    "yearly": timedelta(days=365),
-}
-
-
-def _publisher_interval(feed: Any) -> timedelta | None:
-    """What the feed asks for: RSS ``<ttl>`` minutes, or ``sy:updatePeriod``/``Frequency``."""
-    intervals = []
-    ttl = str(feed.get("ttl", "")).strip()
-    if ttl.isdigit() and int(ttl) > 0:
-        intervals.append(timedelta(minutes=int(ttl)))
-    period = _SY_PERIODS.get(str(feed.get("sy_updateperiod", "")).strip().lower())
-    if period is not None:
-        frequency = str(feed.get("sy_updatefrequency", "1")).strip()
-        intervals.append(period / (int(frequency) if frequency.isdigit() and int(frequency) else 1))
-    return max(intervals) if intervals else None
-
-
-def normalise_encoding(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
-    """The body and Content-Type with an encoding declaration that matches the bytes.
-
-    Feeds often declare the wrong encoding. A body that is valid UTF-8 (and not
-    plain ASCII) is UTF-8 whatever it says; one that is not UTF-8 but claims to
-    be, or claims nothing, is read as windows-1252; ISO-8859-1 is read as
-    windows-1252, as browsers do. UTF-16 and UTF-32 are left to feedparser.
-    """
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:200]:
-        return content, content_type
-    header_charset = _charset(content_type)
-    declaration = _XML_DECLARATION.match(content)
-    declared_in_body = declaration.group("encoding") if declaration else None
-    declared = (header_charset or (declared_in_body or b"").decode("ascii", "ignore")).lower()
-    try:
-        content.decode("utf-8")
-        is_utf8 = True
-    except UnicodeDecodeError:
-        is_utf8 = False
-    if is_utf8:
-        if content.isascii() or declared in _UTF8_NAMES:
-            return content, content_type
-        wanted = "utf-8"
-    elif declared in ("", *_UTF8_NAMES, "us-ascii", "ascii", *_LATIN1_NAMES):
-        wanted = "windows-1252"
+        parsed = parse_json_feed(content, url)
     else:
-        return content, content_type
-    return _declare(content, declaration, wanted), _without_charset(content_type)
+        parsed = parse_xml_feed(content, url, content_type)
+    return finish(parsed)
 
 
-_UTF8_NAMES = ("utf-8", "utf8")
-_LATIN1_NAMES = ("iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1")
-_XML_DECLARATION = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?(?:encoding\s*=\s*[\"'](?P<encoding>[^\"']+)[\"'])?[^>]*\?>"
-)
-
-
-def _charset(content_type: str | None) -> str:
-    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type or "", re.IGNORECASE)
-    return match.group(1) if match else ""
-
-
-def _without_charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return content_type
-    # application/xml: without a charset, the document's own declaration counts (RFC 7303).
-    return "application/xml"
-
-
-def _declare(content: bytes, declaration: re.Match[bytes] | None, encoding: str) -> bytes:
-    new = f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
-    if declaration is None:
-        return new + b"\n" + content.removeprefix(b"\xef\xbb\xbf")
-    return new + content[declaration.end() :]
+def finish(parsed: ParsedFeed) -> ParsedFeed:
+    """The pass every format shares: a key a feed reuses for entries with different links
+    is made unique, and each entry's content hash is computed (here, in the parsing
+    process, rather than in the one that writes the store)."""
+    entries = disambiguate_keys(parsed.entries)
+    for entry in entries:
+        _ = entry.content_hash
+    return replace(parsed, entries=entries)
 
 
 def looks_like_html(content: bytes) -> bool:
@@ -167,128 +46,3 @@ def looks_like_html(content: bytes) -> bool:
     # Skip an XML declaration, processing instructions and comments before the first element.
     head = _PROLOGUE.sub(b"", head).lstrip()
     return head.startswith((b"<!doctype html", b"<html"))
-
-
-def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | None:
-    link = _http_url(raw.get("link"), feed_url)
-    # dict.get: feedparser's own .get maps a missing updated to published (with a warning).
-    published = _date(dict.get(raw, "published_parsed"))
-    updated = _date(dict.get(raw, "updated_parsed"))
-    raw_content, content_base = _content(raw)
-    content_html = sanitize_html(raw_content, base_url=_base(content_base, link, feed_url))
-    summary_detail = raw.get("summary_detail") or {}
-    summary_source = raw.get("summary") or content_html
-    summary = excerpt_of_html(summary_source, SUMMARY_LENGTH)
-    if summary_detail.get("type") == "text/plain" and raw.get("summary"):
-        summary = excerpt(" ".join(str(raw["summary"]).split()), SUMMARY_LENGTH)
-    title = _title(raw, "title") or excerpt_of_html(content_html, TITLE_FROM_CONTENT)
-    if not title and not link and not content_html:
-        return None
-    key = str(raw.get("id") or "").strip() or link or hash_key(title, published or updated)
-    return ParsedEntry(
-        key=key,
-        url=link,
-        title=title or "Untitled",
-        author=_authors(raw) or feed_author,
-        published=published or updated,
-        updated=updated or published,
-        summary=summary,
-        content_html=content_html,
-        enclosures=_enclosures(raw, link or feed_url),
-    )
-
-
-def _base(declared: str | None, link: str | None, feed_url: str) -> str:
-    """What relative URLs in an entry's HTML are relative to: ``xml:base`` when the
-    feed sets one, else the entry's own page, else the feed."""
-    if declared and declared != feed_url:
-        return urljoin(feed_url, declared)
-    return link or feed_url
-
-
-def _authors(raw: Any) -> str | None:
-    names = []
-    for person in raw.get("authors") or []:
-        name = clean_title(str(person.get("name") or "")) if hasattr(person, "get") else ""
-        if name and name not in names:
-            names.append(name)
-    return ", ".join(names) or _title(raw, "author") or None
-
-
-def _enclosures(raw: Any, base: str) -> tuple[Enclosure, ...]:
-    found: list[Enclosure] = []
-    for item in raw.get("enclosures") or []:
-        url = _http_url(item.get("href") or item.get("url"), base)
-        if url is None or any(e.url == url for e in found):
-            continue
-        length = str(item.get("length") or "").strip()
-        found.append(
-            Enclosure(
-                url=url,
-                type=str(item.get("type") or "").strip() or None,
-                length=int(length) if length.isdigit() else None,
-            )
-        )
-    return tuple(found)
-
-
-def _title(raw: Any, field: str) -> str:
-    """A text construct as plain text; only markup is stripped of tags (RFC 4287 §3.1)."""
-    value = str(raw.get(field) or "")
-    detail = raw.get(f"{field}_detail") or {}
-    if detail.get("type") == "text/plain":
-        return " ".join(value.split())
-    return clean_title(value)
-
-
-def _content(raw: Any) -> tuple[str, str | None]:
-    """The entry's HTML and the base URL feedparser saw for it."""
-    contents = raw.get("content") or []
-    for item in contents:
-        if item.get("type") in ("text/html", "application/xhtml+xml"):
-            return str(item.get("value", "")), item.get("base")
-    if contents:
-        return _as_html(contents[0]), contents[0].get("base")
-    detail = raw.get("summary_detail") or {}
-    return _as_html(detail) if detail else str(raw.get("summary", "")), detail.get("base")
-
-
-def _as_html(detail: Any) -> str:
-    value = str(detail.get("value", ""))
-    if detail.get("type") == "text/plain":
-        return html.escape(value, quote=False)
-    return value
-
-
-def _date(value: Any) -> datetime | None:
-    if not value:
-        return None
-    # Hugo writes 0001-01-01 for "no date".
-    if value.tm_year < 1900:
-        return None
-    try:
-        year, month, day, hour, minute, second = value[:6]
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
-
-
-def _http_url(value: Any, base: str) -> str | None:
-    """An absolute http(s) URL, relative ones resolved against ``base``; else None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    url = urljoin(base, value.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
-
-
-def _first_line(value: object) -> str:
-    text = str(value).strip()
-    if not text:
-        return type(value).__name__
-    line = text.splitlines()[0]
-    # expat says "<unknown>:2:0: syntax error"; say where in words.
-    # feedparser may have added a line of its own, so expat's position is left out.
-    match = re.match(r"<unknown>:\d+:\d+: (.*)", line)
-    if match:
-        return f"invalid XML: {match[1]}"
-    return line

@@ -1,7 +1,8 @@
 """JSON Feed 1.0 and 1.1 (https://www.jsonfeed.org/version/1.1/) → ParsedFeed.
 
 feedparser does not read JSON Feed, so this small reader follows the spec
-itself. Like ``parse``, it is pure, and its HTML goes through ``sanitize``.
+itself. It is pure, and its HTML goes through ``sanitize``; keys are made unique,
+and entries hashed, by the shared pass in ``aggregator.parse``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from aggregator.errors import ParseError
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.keys import hash_key
 from aggregator.parse.sanitize import clean_title, excerpt, html_to_text, sanitize_html
+from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
-SUMMARY_LENGTH = 1000
-TITLE_FROM_CONTENT = 60
 
 
 def looks_like_json(content: bytes) -> bool:
@@ -75,7 +75,7 @@ def _entry(raw: dict[str, Any], feed_url: str, feed_authors: str | None) -> Pars
             f"<p>{_escape(part.strip())}</p>" for part in text.split("\n\n") if part.strip()
         )
     # summary is plain text in the spec; HTML in it would be shown as written.
-    summary = excerpt(_str(raw.get("summary")) or html_to_text(content_html), SUMMARY_LENGTH)
+    summary = excerpt(_str(raw.get("summary")) or html_to_text(content_html), SUMMARY_STORED)
     title = clean_title(_str(raw.get("title"))) or excerpt(
         html_to_text(content_html), TITLE_FROM_CONTENT
     )

@@ -13,6 +13,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from aggregator.settings import SUMMARY_LENGTH
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "acronym", "b", "blockquote", "br", "caption", "cite", "code", "col",
@@ -162,7 +164,7 @@ def html_to_text(fragment: str) -> str:
     return _collapse(strip_control_characters(html.unescape(text)))
 
 
-def excerpt(text: str, limit: int = 280) -> str:
+def excerpt(text: str, limit: int = SUMMARY_LENGTH) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
     whole = text
     text = _collapse(strip_control_characters(whole[: limit * 2]))

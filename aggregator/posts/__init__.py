@@ -29,11 +29,10 @@ from mdit_py_plugins.footnote import footnote_plugin
 from aggregator.errors import PostError
 from aggregator.models import Post
 from aggregator.parse.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
+from aggregator.settings import DEFAULT_PERMALINK, SUMMARY_LENGTH
 
 log = logging.getLogger(__name__)
 
-SUMMARY_LENGTH = 280
-DEFAULT_PERMALINK = "/posts/{slug}/"
 #: ftfy limited to encoding repairs: quotes, widths and ligatures are the author's choice.
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -71,3 +72,17 @@ def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], 
     for tmp_path, path in staged:
         os.replace(tmp_path, path)
     return [path.relative_to(output).as_posix() for _, path in staged], unchanged
+
+
+_INPUTS = re.compile(rb'<meta name="aggregator-inputs" content="([0-9a-f]{64})">')
+
+
+def carries_inputs(path: Path, inputs: str) -> bool:
+    """Whether the page at ``path`` was rendered from exactly these inputs."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return False
+    match = _INPUTS.search(head)
+    return match is not None and match.group(1).decode() == inputs

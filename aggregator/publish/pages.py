@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,15 @@ def read_stylesheet(env: Environment) -> bytes:
         if (Path(folder) / STYLESHEET).is_file():
             return (Path(folder) / STYLESHEET).read_bytes()
     raise FileNotFoundError(f"{STYLESHEET} is in none of {loader.searchpath}")
+
+
+def templates_digest(env: Environment) -> str:
+    """A digest of every template file, so that a changed template renders pages again."""
+    loader = env.loader
+    assert isinstance(loader, FileSystemLoader)
+    digest = hashlib.sha256()
+    for folder in loader.searchpath:
+        for path in sorted(Path(folder).glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

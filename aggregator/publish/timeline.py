@@ -105,15 +105,17 @@ def build_timeline(
     else as the entry from the owner's own feed, else as the newest entry.
     """
     items = [post_item(p, site, summary_length) for p in posts]
-    seen = {same_article_key(item.url) for item in items}
+    # Which source first showed each article; None stands for the owner's post files.
+    # Entries of one blog that share a link are distinct entries (a wiki's pages, a
+    # series): only a copy from another source is the same article.
+    shown_by: dict[str, int | None] = {same_article_key(item.url): None for item in items}
     ordered = sorted(entries, key=lambda e: not e.source_is_own)  # stable: keeps newest first
     for entry in ordered:
         item = entry_item(entry, site, summary_length)
         if entry.url:
             key = same_article_key(entry.url)
-            if key in seen:
+            if shown_by.setdefault(key, entry.source_id) != entry.source_id:
                 continue
-            seen.add(key)
         items.append(item)
     items.sort(key=lambda i: (i.published, i.id), reverse=True)
     return items[:limit]

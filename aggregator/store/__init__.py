@@ -466,16 +466,10 @@ class Store:
                 found.setdefault(getattr(entry_row, column.key), entry_row)
         return found
 
-    def record_not_modified(
-        self, source_id: int, result: NotModified, now: datetime, next_check_at: datetime
-    ) -> None:
-        """A 304, or a 200 whose body is the one already stored."""
-        self.record_not_modified_many([(source_id, result, now, next_check_at)])
-
     def record_not_modified_many(
         self, records: Sequence[tuple[int, NotModified, datetime, datetime]]
     ) -> None:
-        """Many ``record_not_modified`` in one transaction: (source id, result, now, next check)."""
+        """Record 304s or unchanged bodies: (source id, result, now, next check)."""
         with self._session() as session:
             rows = {
                 row.id: row

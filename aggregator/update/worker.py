@@ -122,19 +122,21 @@ class Worker:
 
     def run(self) -> None:
         """Tick every ``tick_seconds`` until ``stop``; a database error waits and retries."""
-        backoff = 1.0
+        from aggregator.service import Backoff
+
+        backoff = Backoff()
         while not self.stop.is_set():
             try:
                 outcome = self.tick()
                 if outcome.sources:
                     log.info("worker=%s %s", self.owner, outcome.summary())
-                backoff = 1.0
+                backoff.succeeded()
                 pause: float = self.settings.worker.tick_seconds
             except StoreError as exc:
+                pause = backoff.failed()
                 log.error(
-                    "worker=%s database error, retrying in %.0f s: %s", self.owner, backoff, exc
+                    "worker=%s database error, retrying in %.0f s: %s", self.owner, pause, exc
                 )
-                pause, backoff = backoff, min(backoff * 2, 60.0)
             self.stop.wait(pause)
         # Nothing is in flight here; any lease left (a crash in a tick) is given back.
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import http.client
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,10 +13,10 @@ from aggregator.server import Serving, SiteApp, make_server
 PAGE = b"<!DOCTYPE html><title>x</title>" + b"<p>river item</p>" * 200
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    root = tmp_path / "public"
-    root.mkdir()
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """One server for the module: the tests only read from it, and closing one takes a second."""
+    root = tmp_path_factory.mktemp("public")
     (root / "index.html").write_bytes(PAGE)
     (root / "feed.xml").write_bytes(b'<feed xmlns="http://www.w3.org/2005/Atom"/>' * 20)
     (root / "feed.json").write_bytes(b'{"version": "https://jsonfeed.org/version/1.1"}')
@@ -25,8 +24,10 @@ def server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     (root / "style.css").write_bytes(b"body { margin: 0 }")
     srv = make_server(SiteApp(root, lambda: {"status": "ok"}), "127.0.0.1", 0)
     serving = Serving(srv).start()
-    yield "127.0.0.1", srv.effective_port
-    serving.close()
+    try:
+        yield "127.0.0.1", srv.effective_port
+    finally:
+        serving.close()
 
 
 def request(

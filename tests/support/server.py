@@ -28,6 +28,9 @@ class Route:
     #: Seconds between 1 KiB pieces of the body (a slow drip).
     chunk_delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    #: Answer once this is set (waiting at most ``delay`` seconds, or 30 without one), so a
+    #: test holds a request open exactly as long as it needs instead of for a guessed delay.
+    hold: threading.Event | None = None
 
     @property
     def etag(self) -> str:
@@ -94,7 +97,9 @@ class FeedServer:
             def _answer(self) -> None:
                 route = server.routes.get(self.path)
                 status = 404 if route is None else route.status
-                if route is not None and route.delay:
+                if route is not None and route.hold is not None:
+                    route.hold.wait(route.delay or 30)
+                elif route is not None and route.delay:
                     time.sleep(route.delay)
                 fresh = route is not None and (
                     self.headers.get("If-None-Match") == route.etag

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,7 +42,7 @@ def wait_for(url: str, ready: object = None, timeout: float = 30) -> bytes:
             last = status
         except OSError as exc:
             last = exc
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError(f"{url} not ready after {timeout} s: {last}")
 
 
@@ -57,6 +58,34 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+        # Its output is read as it comes, so a test can wait for a line instead of sleeping.
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            with self._changed:
+                self._lines.append(raw.decode(errors="replace"))
+                self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self._lines)
+
+    def wait_for_output(self, text: str, count: int = 1, timeout: float = 30) -> str:
+        """Wait until ``text`` has appeared ``count`` times in the output; return the output."""
+        with self._changed:
+            if not self._changed.wait_for(
+                lambda: "".join(self._lines).count(text) >= count, timeout
+            ):
+                raise AssertionError(
+                    f"{text!r} not seen {count} times in {timeout} s:\n{''.join(self._lines)}"
+                )
+            return "".join(self._lines)
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -69,5 +98,6 @@ class Service:
         finally:
             if self.process.poll() is None:
                 self.process.kill()
-        output = self.process.stdout.read().decode() if self.process.stdout else ""
-        return code, time.monotonic() - started, output
+        elapsed = time.monotonic() - started
+        self._reader.join(timeout=10)
+        return code, elapsed, self.output

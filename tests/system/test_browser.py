@@ -18,8 +18,8 @@ import pytest
 from aggregator.server import Serving, SiteApp, make_server
 from tests.support.feeds import FeedItem, day, rss2_feed
 from tests.support.paths import REPO
-from tests.support.server import FeedServer
-from tests.support.site import Site
+from tests.support.server import running
+from tests.support.site import make_site
 
 pytestmark = pytest.mark.browser
 
@@ -53,9 +53,11 @@ def _webdriver() -> Any:
     return webdriver
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for the whole run; starting one costs seconds."""
     webdriver = _webdriver()
+    tmp_path = tmp_path_factory.mktemp("chromium")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -75,8 +77,25 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def served(site: Site, feed_server: FeedServer) -> Iterator[str]:
-    """A site built from a feed on 127.0.0.1 that carries hostile HTML, served by SiteApp."""
+def browser(chromium: Any) -> Any:
+    """The shared Chromium on a blank page, with its logs drained and no cookies."""
+    chromium.get("about:blank")
+    chromium.delete_all_cookies()
+    chromium.get_log("browser")
+    chromium.get_log("performance")
+    chromium.set_window_size(*SIZES["desktop"])
+    return chromium
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site built from a feed on 127.0.0.1 that carries hostile HTML, served by SiteApp.
+
+    The tests only read it, so one build serves the whole module.
+    """
+    tmp_path = tmp_path_factory.mktemp("served")
+    site = make_site(tmp_path / "site", f"sqlite:///{tmp_path / 'db' / 'aggregator.sqlite3'}")
+    feed_server = next(servers := running("127.0.0.1"))
     items = [
         FeedItem(HOSTILE_TITLE, "https://hostile.example/1", day(9), HOSTILE_HTML, author="Mal"),
         FeedItem("A calm entry", "https://calm.example/1", day(8), "<p>Calm.</p>"),
@@ -88,8 +107,11 @@ def served(site: Site, feed_server: FeedServer) -> Iterator[str]:
     assert site.cli("build") == 0
     server = make_server(SiteApp(site.output, lambda: {"status": "ok"}), "127.0.0.1", 0)
     serving = Serving(server).start()
-    yield f"http://127.0.0.1:{server.effective_port}/"
-    serving.close()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/"
+    finally:
+        serving.close()
+        servers.close()
 
 
 PAGES = {"river": "index.html", "blogroll": "blogroll.html", "post": "posts/hello-hugo/"}

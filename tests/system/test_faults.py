@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +24,10 @@ def test_a_second_refresh_says_one_is_running_and_stops(
     if on_postgres():
         pytest.skip("SQLite only: on PostgreSQL, workers share the work through leases")
     items = [FeedItem("Slow entry", "https://slow.example/1", day(3))]
-    url = feed_server.serve("/slow.xml", rss2_feed("Slow", "https://slow.example/", items), delay=3)
+    release = threading.Event()  # the first refresh's fetch waits for it
+    url = feed_server.serve(
+        "/slow.xml", rss2_feed("Slow", "https://slow.example/", items), delay=10, hold=release
+    )
     site.write_blogroll([("Slow", "https://slow.example/", url)])
     site.set_fetch(read_timeout=10, total_timeout=20)
     first = subprocess.Popen(
@@ -43,6 +47,7 @@ def test_a_second_refresh_says_one_is_running_and_stops(
         assert "a refresh is already running" in err
         assert len(err.strip().splitlines()) == 1
     finally:
+        release.set()
         out, _ = first.communicate(timeout=30)
     assert first.returncode == 0
     assert b"1 ok" in out

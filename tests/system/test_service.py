@@ -61,7 +61,7 @@ def test_the_service_publishes_the_site_and_reports_health(service: Service) -> 
     assert health["sources_total"] == 2
     deadline = time.monotonic() + 15
     while health["sources_ok"] + health["sources_failed"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
         health = json.loads(get(service.url("/healthz"))[1])
     assert (health["sources_ok"], health["sources_failed"]) == (1, 1)
     assert health["last_refresh_at"]
@@ -138,7 +138,7 @@ def test_an_unreachable_database_keeps_the_last_build_online(tmp_path: Path) -> 
         status, body = get(running.url("/readyz"))
         assert status == 503
         assert json.loads(body)["reason"] == "database unreachable"
-        time.sleep(1.5)
+        running.wait_for_output("database unreachable, retrying in", count=2)
         code, _, output = running.stop(signal.SIGTERM)
         assert code == 0, output
         assert output.count("database unreachable, retrying in") >= 2, output

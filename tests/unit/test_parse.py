@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from aggregator.errors import ParseError
 from aggregator.models import ParsedEntry, ParsedFeed
-from aggregator.parse import looks_like_html, parse_feed
+from aggregator.parse import finish, looks_like_html, parse_feed
 from tests.support.paths import DATA, SHARED
 
 FEEDS = DATA / "feeds"
@@ -495,3 +496,32 @@ def test_real_feed_quirks() -> None:
     assert lilianweng.entries[-1].published is None
     assert all(entry.published is not None for entry in lilianweng.entries[:-1])
     assert hundred.site_url == "https://100r.co/"
+
+
+def test_json_feed_ids_are_disambiguated_like_xml_ones() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {"id": "1", "url": "https://j.example/a", "title": "A"},
+                {"id": "1", "url": "https://j.example/b", "title": "B"},
+                {"id": "2", "url": "https://j.example/c", "title": "C"},
+            ],
+        }
+    ).encode()
+    parsed = parse_feed(body, "https://j.example/feed.json")
+    assert [e.key for e in parsed.entries] == [
+        "1 https://j.example/a",
+        "1 https://j.example/b",
+        "2",
+    ]
+    assert all("content_hash" in vars(e) for e in parsed.entries)
+
+
+def test_the_shared_pass_is_the_same_for_json_and_xml() -> None:
+    entries = (
+        ParsedEntry("1", "https://x.example/a", "A", None, None, None, "", "<p>a</p>"),
+        ParsedEntry("1", "https://x.example/b", "B", None, None, None, "", "<p>b</p>"),
+    )
+    finished = finish(ParsedFeed(title=None, site_url=None, entries=entries))
+    assert [e.key for e in finished.entries] == ["1 https://x.example/a", "1 https://x.example/b"]

@@ -344,8 +344,9 @@ def test_own_post_that_also_comes_through_a_feed_is_shown_once_as_the_post() -> 
 
 def test_the_same_link_from_two_sources_is_shown_once() -> None:
     first = stored("a", day(3), url="https://shared.example/article")
-    second = stored(
-        "b", day(2), url="https://shared.example/article", source_feed_url="https://x/feed"
+    second = replace(
+        stored("b", day(2), url="https://shared.example/article", source_feed_url="https://x/f"),
+        source_id=2,
     )
 
     items = build_timeline([], [first, second], SITE, limit=10)
@@ -384,6 +385,7 @@ def test_entries_of_the_own_feed_are_own_posts_and_win_over_other_sources() -> N
     mine = replace(
         stored("m", day(4), url="https://kim.example.org/2019/old-post/", title="Old post"),
         source_is_own=True,
+        source_id=2,
         author=None,
     )
 

@@ -445,6 +445,34 @@ def test_invalid_content_settings_are_named(tmp_path: Path, section: str, expect
     assert message.startswith(str(tmp_path))
 
 
+def test_server_threads_come_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with("[server]\nthreads = 8\n"))
+
+    assert load_settings(path, environ={}).server.threads == 8
+    environ = {"AGGREGATOR_SERVER_THREADS": "2"}
+    assert load_settings(path, environ=environ).server.threads == 2
+    assert load_settings(write_config(tmp_path, MINIMAL_SITE), environ={}).server.threads == 4
+
+
+@pytest.mark.parametrize("threads", ["many", "0", "-3"])
+def test_invalid_server_threads_in_the_environment_are_named(tmp_path: Path, threads: str) -> None:
+    path = write_config(tmp_path, MINIMAL_SITE)
+
+    message = config_error(path, environ={"AGGREGATOR_SERVER_THREADS": threads})
+
+    assert "AGGREGATOR_SERVER_THREADS" in message
+    assert repr(threads) in message
+
+
+def test_server_port_out_of_range_in_the_file_is_named(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with("[server]\nport = 70000\n"))
+
+    message = config_error(path)
+
+    assert_one_line_naming(message, path)
+    assert "[server] port: must be between 1 and 65535" in message
+
+
 # -- [websub] -------------------------------------------------------------------------
 
 

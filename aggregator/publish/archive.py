@@ -1,0 +1,97 @@
+"""Monthly archives: which months have a page, and the rows on them; pure."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from aggregator.models import Headline, Item, Source
+from aggregator.publish.inputs import MonthInputs, month_bounds
+from aggregator.publish.timeline import group_by
+
+
+@dataclass(frozen=True)
+class ArchiveRow:
+    """One line of a monthly archive."""
+
+    title: str
+    url: str
+    local_url: str | None
+    published: datetime
+    source_title: str
+    source_url: str | None
+    own: bool
+
+
+@dataclass(frozen=True)
+class ArchiveMonth:
+    """One monthly archive page; its stored headlines are read only when it is stale."""
+
+    month: date
+    path: str
+    #: The digest of everything the page is rendered from; the page carries it.
+    inputs: str
+    #: Stored entries in the month (0: none, or the month is outside the window).
+    count: int
+    start: datetime
+    end: datetime
+    own_rows: tuple[ArchiveRow, ...]
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def plan_months(
+    months: Sequence[MonthInputs], own: Sequence[Item], shared_inputs: str
+) -> list[ArchiveMonth]:
+    """The months with a page, newest first: the window's with entries, and every month
+    with an own post."""
+    own_months = {
+        month: posts
+        for month, posts in group_by(own, lambda i: (i.published.year, i.published.month))
+    }
+    stored = {(m.start.year, m.start.month): m for m in months}
+    planned = []
+    for year, month in sorted(set(stored) | set(own_months), reverse=True):
+        first = date(year, month, 1)
+        start, end = month_bounds(first)
+        window = stored.get((year, month))
+        count, store_digest = (window.count, window.digest) if window else (0, "")
+        rows = tuple(post_row(i) for i in own_months.get((year, month), []))
+        if not count and not rows:
+            continue
+        path = f"archive/{year:04d}/{month:02d}/index.html"
+        inputs = digest(shared_inputs, store_digest, repr(list(rows)))
+        planned.append(ArchiveMonth(first, path, inputs, count, start, end, rows))
+    return planned
+
+
+def month_rows(
+    month: ArchiveMonth, headlines: Sequence[Headline], sources: dict[int, Source]
+) -> list[ArchiveRow]:
+    """The month's rows, newest first: stored headlines and own posts."""
+    rows = [headline_row(h, sources) for h in headlines] + list(month.own_rows)
+    rows.sort(key=lambda r: (r.published, r.url), reverse=True)
+    return rows
+
+
+def headline_row(headline: Headline, sources: dict[int, Source]) -> ArchiveRow:
+    source = sources.get(headline.source_id)
+    return ArchiveRow(
+        title=headline.title,
+        url=headline.url or (source.site_url if source else None) or "",
+        local_url=None,
+        published=headline.published,
+        source_title=source.display_title if source else "",
+        source_url=source.site_url if source else None,
+        own=False,
+    )
+
+
+def post_row(item: Item) -> ArchiveRow:
+    return ArchiveRow(
+        item.title, item.url, item.local_url, item.published, item.source_title, None, True
+    )

@@ -1,0 +1,168 @@
+"""What the pages read from the store, and so what retention must keep.
+
+``PageWindows`` is the one place that says how many entries each page reads:
+``read_inputs`` reads exactly those for a build, and ``shown_entry_ids``
+names the same entries for ``[retention]``, so a window changed here changes
+both what the pages show and what is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from aggregator.models import Post, Source, StoredEntry
+from aggregator.publish.timeline import month_start
+from aggregator.settings import Settings
+from aggregator.store import Store
+
+#: The blogroll section of a blog without a category.
+DEFAULT_CATEGORY = "Blogs"
+
+
+@dataclass(frozen=True)
+class PageWindows:
+    """How many entries each kind of page reads."""
+
+    #: Items on one river page.
+    per_page: int
+    #: Numbered river pages.
+    pages: int
+    #: At most this many items of one blog on a river or category page.
+    per_source: int
+    #: Items in each Atom and JSON feed.
+    feed: int
+    #: Months of monthly archives, counted back from the newest item.
+    archive_months: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PageWindows:
+        out = settings.output
+        return cls(
+            per_page=out.items,
+            pages=out.pages,
+            per_source=out.per_source,
+            feed=out.feed_items,
+            archive_months=out.archive_months,
+        )
+
+    @property
+    def river(self) -> int:
+        """Entries read for the river pages and the site-wide feeds."""
+        return self.per_page * self.pages
+
+    @property
+    def category(self) -> int:
+        """Entries read per category: its feed, and one fair-shared page (twice a page
+        is room enough for the fair share)."""
+        return max(self.per_page * 2, self.feed)
+
+
+@dataclass(frozen=True)
+class ShownEntries:
+    """The stored entries the river, category pages, feeds and blogroll show."""
+
+    #: Every source, retired ones too (archived headlines still name them).
+    everyone: tuple[Source, ...]
+    #: The blogs on the blogroll, in blogroll order.
+    sources: tuple[Source, ...]
+    #: The newest entries of all sources, for the river and the site-wide feeds.
+    river: tuple[StoredEntry, ...]
+    #: Each source's newest entry, for the blogroll.
+    latest: dict[int, StoredEntry]
+    #: Each category's newest entries, by category name in blogroll order.
+    categories: dict[str, tuple[StoredEntry, ...]]
+
+    def ids(self) -> set[int]:
+        shown = {e.id for e in self.river}
+        shown.update(e.id for e in self.latest.values())
+        for entries in self.categories.values():
+            shown.update(e.id for e in entries)
+        return shown
+
+
+@dataclass(frozen=True)
+class MonthInputs:
+    """What the store holds for one archived month: a count and a digest of it."""
+
+    start: datetime
+    end: datetime
+    count: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    windows: PageWindows
+    shown: ShownEntries
+    posts: tuple[Post, ...]
+    #: When the newest stored entry was published.
+    newest_entry: datetime | None
+    #: The store's side of the monthly archives in the window, newest first.
+    months: tuple[MonthInputs, ...]
+
+
+def categories_of(sources: Sequence[Source]) -> dict[str, list[Source]]:
+    """The blogs by blogroll category, in blogroll order."""
+    by_category: dict[str, list[Source]] = {}
+    for source in sources:
+        by_category.setdefault(source.category or DEFAULT_CATEGORY, []).append(source)
+    return by_category
+
+
+def read_shown(store: Store, windows: PageWindows) -> ShownEntries:
+    """Read the entries the pages show, and the sources they belong to."""
+    everyone = tuple(store.list_sources(include_retired=True))
+    # The owner's own blog feed is followed like a source but is not on the blogroll.
+    sources = tuple(s for s in everyone if s.active and not s.is_own)
+    categories = {
+        name: tuple(store.recent_entries_of([s.id for s in members], windows.category))
+        for name, members in categories_of(sources).items()
+    }
+    return ShownEntries(
+        everyone=everyone,
+        sources=sources,
+        river=tuple(store.recent_entries(windows.river)),
+        latest=store.latest_entries_by_source(),
+        categories=categories,
+    )
+
+
+def shown_entry_ids(store: Store, windows: PageWindows) -> set[int]:
+    """Ids of the entries the pages and feeds show; retention keeps them."""
+    return read_shown(store, windows).ids()
+
+
+def archive_window(newest: date, months: int) -> list[date]:
+    """The first days of the ``months`` archived months ending with ``newest``'s, newest first."""
+    return [month_start(newest, back) for back in range(months)]
+
+
+def read_inputs(
+    store: Store, settings: Settings, now: datetime, posts: Sequence[Post]
+) -> SiteInputs:
+    """Read from the store exactly what the pages show.
+
+    The archives' headlines are not read here: only each month's count and
+    digest, so that a month whose page is already right is not read again.
+    """
+    windows = PageWindows.from_settings(settings)
+    shown = read_shown(store, windows)
+    newest_entry = store.newest_entry_date()
+    # Entries from the owner's own feed are in the store, so the posts are all that is left.
+    newest_post = max((p.published for p in posts), default=None)
+    newest = max([d for d in (newest_entry, newest_post) if d], default=now)
+    months = []
+    for first in archive_window(newest.date(), windows.archive_months):
+        start, end = month_bounds(first)
+        count, digest = store.entries_digest(start, end)
+        months.append(MonthInputs(start, end, count, digest))
+    return SiteInputs(windows, shown, tuple(posts), newest_entry, tuple(months))
+
+
+def month_bounds(first: date) -> tuple[datetime, datetime]:
+    """The month starting on ``first`` as ``start <= t < end``."""
+    following = month_start(date(first.year, first.month, 28), -1)
+    start = datetime(first.year, first.month, 1, tzinfo=UTC)
+    return start, datetime(following.year, following.month, 1, tzinfo=UTC)

@@ -1,0 +1,377 @@
+"""Pure: from what was read to the files to write — pages, feeds, the OPML, the archives.
+
+Nothing here reads the store or the disk, or renders a template; ``now`` and
+the templates' digest are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
+from aggregator.parse.sanitize import sanitize_html
+from aggregator.posts import render_markdown
+from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
+from aggregator.publish.inputs import SiteInputs, categories_of
+from aggregator.publish.timeline import (
+    build_timeline,
+    fair_pages,
+    group_by,
+    group_by_day,
+    post_item,
+)
+from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
+from aggregator.settings import Settings
+
+ATOM = "application/atom+xml"
+JSON_FEED = "application/feed+json"
+
+
+@dataclass(frozen=True)
+class AltFeed:
+    """A ``<link rel="alternate">`` in a page's head."""
+
+    title: str
+    type: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One HTML page: its template, where it goes, and what the template is given."""
+
+    template: str
+    path: str
+    title: str
+    context: dict[str, Any]
+    extra_feeds: tuple[AltFeed, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """An Atom feed at ``{stem}.xml`` and the same items as a JSON Feed at ``{stem}.json``."""
+
+    stem: str
+    items: tuple[Item, ...]
+    title: str
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class OpmlSpec:
+    path: str
+    blogroll: Blogroll
+
+
+#: One planned output, in the order the files are written.
+Output = PageSpec | FeedSpec | OpmlSpec | ArchiveMonth
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    #: The time the pages say they were generated: the newest item's.
+    updated: datetime
+    base_feeds: tuple[AltFeed, ...]
+    #: (name, path) of each category page, for every page's navigation.
+    category_links: tuple[tuple[str, str], ...]
+    outputs: tuple[Output, ...]
+    #: Every source, retired ones too, by id (archived headlines name them).
+    sources_by_id: dict[int, Source] = field(default_factory=dict)
+    items: int = 0
+    posts: int = 0
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    #: The river: entries and own posts, newest first.
+    items: list[Item]
+    #: Own posts that have a page here, newest first.
+    pages: list[Item]
+    #: Own posts: those pages and the own blog feed's entries without one.
+    own: list[Item]
+    updated: datetime
+
+
+def plan_site(
+    inputs: SiteInputs, settings: Settings, now: datetime, templates_digest: str
+) -> SitePlan:
+    """Every file of the site, in writing order; archive months come without their rows."""
+    site = settings.site
+    shown, windows = inputs.shown, inputs.windows
+    timeline = _timeline(inputs, settings, now)
+    names = unique_slugs(list(categories_of(shown.sources)))
+    outputs: list[Output] = [
+        FeedSpec("feed", tuple(timeline.items[: windows.feed]), site.title, timeline.updated),
+        FeedSpec(
+            "own",
+            tuple(timeline.own[: windows.feed]),
+            f"{site.title} (own posts)",
+            max((i.updated for i in timeline.own), default=timeline.updated),
+        ),
+        *_river(timeline.items, inputs, settings),
+    ]
+    categories, category_outputs = _categories(inputs, settings, now, names, timeline.updated)
+    outputs += category_outputs
+    outputs += _blogroll_pages(shown.sources, categories, site.title)
+    outputs += _post_pages(timeline.pages, site.title)
+    shared_inputs = digest(
+        templates_digest,
+        repr(site),
+        timeline.updated.isoformat(),
+        repr(sorted(names.items())),
+        repr([(s.id, s.display_title, s.site_url) for s in shown.everyone]),
+    )
+    months = plan_months(inputs.months, timeline.own, shared_inputs)
+    outputs += months
+    outputs.append(
+        PageSpec(
+            "archive.html",
+            "archive/index.html",
+            f"Archive · {site.title}",
+            {"months": [(m.month, m.count + len(m.own_rows)) for m in months], "active": "archive"},
+        )
+    )
+    return SitePlan(
+        updated=timeline.updated,
+        base_feeds=_base_feeds(site.title),
+        category_links=tuple((name, f"category/{slug}/") for name, slug in names.items()),
+        outputs=tuple(outputs),
+        sources_by_id={s.id: s for s in shown.everyone},
+        items=len(timeline.items),
+        posts=len(timeline.pages),
+    )
+
+
+def archive_page(month: ArchiveMonth, rows: Sequence[ArchiveRow], site_title: str) -> PageSpec:
+    """A monthly archive page, once its rows are read."""
+    return PageSpec(
+        "archive_month.html",
+        month.path,
+        f"{month.month:%B %Y} · {site_title}",
+        {
+            "month": month.month,
+            "days": group_by(rows, lambda r: r.published.date()),
+            "inputs": month.inputs,
+            "active": "archive",
+        },
+    )
+
+
+def _base_feeds(title: str) -> tuple[AltFeed, ...]:
+    return (
+        AltFeed(f"{title} (everything)", ATOM, "feed.xml"),
+        AltFeed(f"{title} (everything, JSON Feed)", JSON_FEED, "feed.json"),
+        AltFeed(f"{title} (own posts)", ATOM, "own.xml"),
+        AltFeed(f"{title} (own posts, JSON Feed)", JSON_FEED, "own.json"),
+    )
+
+
+def _items_of(
+    entries: Sequence[StoredEntry],
+    inputs: SiteInputs,
+    settings: Settings,
+    limit: int,
+    *,
+    posts: bool,
+) -> list[Item]:
+    source_updated = {sid: max(e.updated, e.published) for sid, e in inputs.shown.latest.items()}
+    chosen = build_timeline(
+        inputs.posts if posts else (),
+        entries,
+        settings.site,
+        limit,
+        summary_length=settings.content.summary_length,
+    )
+    return [
+        replace(i, source_updated=source_updated.get(i.source_id)) if i.source_id else i
+        for i in chosen
+    ]
+
+
+def _timeline(inputs: SiteInputs, settings: Settings, now: datetime) -> _Timeline:
+    window = inputs.windows.river
+    items = _items_of(inputs.shown.river, inputs, settings, window, posts=True)
+    length = settings.content.summary_length
+    pages = [post_item(p, settings.site, length) for p in inputs.posts]
+    # Own posts from the owner's own blog feed have no page here; they link to the original.
+    own = [i for i in items if i.kind == "post" and i.local_url is None] + pages
+    own.sort(key=lambda i: (i.published, i.id), reverse=True)
+    updated = max((i.updated for i in items), default=now)
+    return _Timeline(items, pages, own, updated)
+
+
+def _river(items: Sequence[Item], inputs: SiteInputs, settings: Settings) -> list[PageSpec]:
+    """The river: fair-shared numbered pages."""
+    windows, title = inputs.windows, settings.site.title
+    river = fair_pages(items, windows.per_page, windows.per_source, windows.pages) or [[]]
+    return [
+        PageSpec(
+            "index.html",
+            "index.html" if number == 1 else f"page/{number}/index.html",
+            title if number == 1 else f"Page {number} · {title}",
+            {
+                "days": group_by_day(chosen),
+                "number": number,
+                "page_count": len(river),
+                "heading": title,
+                "active": "river",
+            },
+        )
+        for number, chosen in enumerate(river, start=1)
+    ]
+
+
+def _categories(
+    inputs: SiteInputs, settings: Settings, now: datetime, names: dict[str, str], updated: datetime
+) -> tuple[list[CategoryView], list[Output]]:
+    """A blogroll section per category, and a page and feeds per category."""
+    windows, title = inputs.windows, settings.site.title
+    categories: list[CategoryView] = []
+    outputs: list[Output] = []
+    for name, members in categories_of(inputs.shown.sources).items():
+        slug = names[name]
+        latest = inputs.shown.latest
+        blogs = tuple(
+            _blog_view(s, latest.get(s.id), now, settings.output.quiet_months) for s in members
+        )
+        categories.append(CategoryView(name, slug, blogs))
+        entries = inputs.shown.categories[name]
+        chosen = _items_of(entries, inputs, settings, windows.category, posts=False)
+        cat_updated = max((i.updated for i in chosen), default=updated)
+        stem = f"category/{slug}/feed"
+        outputs.append(
+            FeedSpec(stem, tuple(chosen[: windows.feed]), f"{title}: {name}", cat_updated)
+        )
+        first = (fair_pages(chosen, windows.per_page, windows.per_source, 1) or [[]])[0]
+        cat_feeds = (
+            AltFeed(f"{title}: {name}", ATOM, f"{stem}.xml"),
+            AltFeed(f"{title}: {name} (JSON Feed)", JSON_FEED, f"{stem}.json"),
+        )
+        context = {"category": categories[-1], "days": group_by_day(first), "active": "blogroll"}
+        outputs.append(
+            PageSpec(
+                "category.html",
+                f"category/{slug}/index.html",
+                f"{name} · {title}",
+                context,
+                cat_feeds,
+            )
+        )
+    return categories, outputs
+
+
+def _blogroll_pages(
+    sources: Sequence[Source], categories: list[CategoryView], title: str
+) -> list[Output]:
+    return [
+        PageSpec(
+            "blogroll.html",
+            "blogroll.html",
+            f"Blogroll · {title}",
+            {"categories": categories, "active": "blogroll"},
+        ),
+        OpmlSpec("blogroll.opml", _blogroll(sources, title)),
+        PageSpec(
+            "status.html",
+            "status.html",
+            f"Status · {title}",
+            {"sources": list(sources), "active": "status"},
+        ),
+    ]
+
+
+def _post_pages(pages: Sequence[Item], title: str) -> list[Output]:
+    """Own posts, one page each, a page per tag and the list of tags."""
+    tag_slugs = unique_slugs(sorted({tag for item in pages for tag in item.tags}))
+    outputs: list[Output] = []
+    for index, item in enumerate(pages):
+        newer = pages[index - 1] if index > 0 else None
+        older = pages[index + 1] if index + 1 < len(pages) else None
+        context = {
+            "post": _post_view(item),
+            "tag_slugs": tag_slugs,
+            "previous": older,
+            "next": newer,
+            "active": "post",
+        }
+        outputs.append(
+            PageSpec("post.html", f"{item.local_url}index.html", f"{item.title} · {title}", context)
+        )
+    tags: dict[str, list[Item]] = {}
+    for item in pages:
+        for tag in item.tags:
+            tags.setdefault(tag, []).append(item)
+    for tag, tagged in sorted(tags.items()):
+        outputs.append(
+            PageSpec(
+                "tag.html",
+                f"tags/{tag_slugs[tag]}/index.html",
+                f"Tagged {tag} · {title}",
+                {"tag": tag, "posts": tagged, "active": "post"},
+            )
+        )
+    listing = [(tag, tag_slugs[tag], len(tags[tag])) for tag in sorted(tags)]
+    outputs.append(
+        PageSpec(
+            "tags.html", "tags/index.html", f"Tags · {title}", {"tags": listing, "active": "post"}
+        )
+    )
+    return outputs
+
+
+def _blog_view(
+    source: Source, latest: StoredEntry | None, now: datetime, quiet_months: int
+) -> BlogView:
+    return BlogView(
+        title=source.display_title,
+        site_url=source.site_url,
+        feed_url=source.feed_url,
+        note_html=sanitize_html(render_markdown(source.note)) if source.note else "",
+        recommended=source.recommended,
+        latest=latest,
+        latest_age=age(latest.published, now) if latest else None,
+        health=blog_health(source, latest.published if latest else None, now, quiet_months),
+        last_error=source.last_error,
+    )
+
+
+@dataclass(frozen=True)
+class PostView:
+    title: str
+    published: datetime
+    updated: datetime | None
+    tags: tuple[str, ...]
+    content_html: str
+    url: str
+
+
+def _post_view(item: Item) -> PostView:
+    return PostView(
+        title=item.title,
+        published=item.published,
+        updated=item.updated if item.updated != item.published else None,
+        tags=item.tags,
+        content_html=item.content_html,
+        url=item.url,
+    )
+
+
+def _blogroll(sources: Sequence[Source], title: str) -> Blogroll:
+    return Blogroll(
+        title=f"{title}: blogroll",
+        entries=tuple(
+            BlogrollEntry(
+                url=s.url,
+                feed_url=s.feed_url,
+                site_url=s.site_url,
+                title=s.display_title,
+                category=s.category,
+                note=s.note,
+                recommended=s.recommended,
+            )
+            for s in sources
+        ),
+    )

@@ -1,0 +1,68 @@
+"""Removing output files the build no longer writes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import string
+from pathlib import Path
+
+#: Folders whose every file the build owns; files it no longer writes there are removed.
+MANAGED_DIRS = ("posts", "page", "archive", "tags", "category")
+
+
+def prune_output(output: Path, keep: set[str], permalink: str) -> None:
+    """Remove stale files in the managed folders, and pages of posts that are gone."""
+    _prune(output, keep)
+    _prune_posts(output, {name.rpartition("/")[0] + "/" for name in keep}, permalink)
+
+
+def _prune(output: Path, keep: set[str]) -> None:
+    """Remove files the build no longer writes (a deleted post, a page that emptied)."""
+    for folder in MANAGED_DIRS:
+        top = output / folder
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*"), reverse=True):
+            name = path.relative_to(output).as_posix()
+            if path.is_file() and name not in keep:
+                path.unlink(missing_ok=True)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        if not any(top.iterdir()):
+            top.rmdir()
+
+
+def _prune_posts(output: Path, pages: set[str], pattern: str) -> None:
+    """Remove pages of posts that no longer exist (deleted, or turned back into drafts).
+
+    A page is a post page when its folder matches the permalink pattern. Pages
+    under an earlier pattern are left alone, so that old links keep working.
+    """
+    shape = _pattern_regex(pattern)
+    root = output.resolve()
+    if not root.is_dir():
+        return
+    for index in sorted(root.rglob("index.html")):
+        folder = index.parent
+        local = folder.relative_to(root).as_posix() + "/"
+        if local in pages or not shape.fullmatch(local):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        for parent in folder.parents:
+            if parent == root:
+                break
+            try:
+                parent.rmdir()  # only when empty: another post may live beside it
+            except OSError:
+                break
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    fields = {"slug": r"[^/]+", "year": r"\d{4}", "month": r"\d{2}", "day": r"\d{2}"}
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(pattern.lstrip("/")):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(fields.get(name, r"[^/]+"))
+    return re.compile("".join(parts))
