@@ -23,6 +23,7 @@ from aggregator.models import Blogroll, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
 from aggregator.update.pipeline import Clock, refresh
+from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome
@@ -45,6 +46,14 @@ class App:
         self.store = Store.open(settings.database.url, upgrade=upgrade)
         self.metrics = Metrics()
         self.fetcher: Fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
+        #: Pings owed to the ``[websub] hubs`` for feeds a build changed.
+        self.hub_pings = HubPings(
+            self.fetcher,
+            settings.websub.hubs,
+            settings.site.url,
+            clock,
+            budget_seconds=settings.fetch.total_timeout,
+        )
         #: When the last refresh (publisher: build) ended well; ``/readyz`` looks at it.
         self.last_cycle_at: datetime | None = None
         #: Set to make a running refresh stop after the source in hand.
@@ -154,6 +163,9 @@ class App:
         self.metrics.last_build.set_to_current_time()
         for error in outcome.post_errors:
             log.error("%s", error)
+        if self.hub_pings.hubs and outcome.feeds_written:
+            self.hub_pings.published(outcome.feeds_written)
+            self.hub_pings.send_due()
         return outcome
 
     def cycle(self) -> None:

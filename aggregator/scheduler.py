@@ -9,6 +9,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from aggregator.app import App
 
 JOB_ID = "refresh-and-build"
+#: Retries pings to WebSub hubs that failed after a build.
+PINGS_JOB_ID = "websub-pings"
+PINGS_EVERY = timedelta(seconds=15)
 #: First retry after a cycle the database failed in; it doubles up to the normal interval.
 DATABASE_RETRY = timedelta(seconds=5)
 
@@ -44,5 +47,14 @@ def start_scheduler(app: App, first_run: datetime | None = None) -> BackgroundSc
         max_instances=1,
         misfire_grace_time=None,
     )
+    if app.hub_pings.hubs:
+        scheduler.add_job(
+            app.hub_pings.send_due,
+            "interval",
+            seconds=PINGS_EVERY.total_seconds(),
+            id=PINGS_JOB_ID,
+            coalesce=True,
+            max_instances=1,
+        )
     scheduler.start()
     return scheduler

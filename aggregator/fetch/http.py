@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -116,6 +116,47 @@ class Fetcher:
             # _exchange built it for this hop; the redirects are known only here.
             return replace(result, permanent_url=permanent)
         raise AssertionError("unreachable")
+
+    def post_form(self, url: str, form: Mapping[str, str]) -> int:
+        """POST ``form`` form-encoded to ``url`` (a WebSub hub); the status of a 2xx answer.
+
+        The same guard as a fetch: http(s) only, the address check, the per-host
+        slots, the timeouts and the size limit on the (discarded) answer. No
+        redirect is followed; any answer but 2xx raises ``HTTPStatusError``.
+        """
+        _check_scheme(url, url)
+        limits = self.settings
+        started = time.monotonic()
+        try:
+            with (
+                self._host_slot(url),
+                self.session.post(
+                    url,
+                    data=dict(form),
+                    headers={"Accept": "*/*"},
+                    timeout=(limits.connect_timeout, limits.read_timeout),
+                    stream=True,
+                    allow_redirects=False,
+                ) as response,
+            ):
+                self._read_body(response, url, started)
+                status = response.status_code
+                if not 200 <= status < 300:
+                    raise HTTPStatusError(
+                        f"{url}: HTTP {status} {response.reason or ''}".rstrip(), status
+                    )
+                return status
+        except requests.Timeout:
+            raise FetchTimeout(
+                f"{url}: timed out (connect {limits.connect_timeout:g} s, "
+                f"read {limits.read_timeout:g} s)"
+            ) from None
+        except requests.ConnectionError as exc:
+            raise NetworkError(f"{url}: cannot connect: {_root_cause(exc)}") from None
+        except AddressRefused as exc:
+            raise AddressRefused(f"{url}: {exc}") from None
+        except requests.RequestException as exc:
+            raise FetchError(f"{url}: {_root_cause(exc)}") from None
 
     @contextmanager
     def _host_slot(self, url: str) -> Iterator[None]:

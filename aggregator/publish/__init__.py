@@ -44,6 +44,8 @@ class BuildOutcome:
     items: int
     posts: int
     post_errors: tuple[PostError, ...] = field(default=())
+    #: The feed files (Atom and JSON Feed) among ``written``: what WebSub hubs are told of.
+    feeds_written: tuple[str, ...] = field(default=())
 
     def summary(self) -> str:
         return (
@@ -86,7 +88,13 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         items=plan.items,
         posts=plan.posts,
         post_errors=loaded.errors,
+        feeds_written=tuple(name for name in written if name in _feed_files(plan)),
     )
+
+
+def _feed_files(plan: SitePlan) -> set[str]:
+    stems = [o.stem for o in plan.outputs if isinstance(o, FeedSpec)]
+    return {f"{stem}.{suffix}" for stem in stems for suffix in ("xml", "json")}
 
 
 def _read_headlines(store: Store, plan: SitePlan, kept: set[str]) -> dict[str, list[Headline]]:
@@ -129,9 +137,10 @@ def _render(
         elif isinstance(output, FeedSpec):
             atom_url = urljoin(site.url, f"{output.stem}.xml")
             json_url = urljoin(site.url, f"{output.stem}.json")
-            info = FeedInfo(output.title, atom_url, output.updated)
+            hubs = settings.websub.hubs
+            info = FeedInfo(output.title, atom_url, output.updated, hubs)
             files[f"{output.stem}.xml"] = build_atom(output.items, site, info)
-            info = FeedInfo(output.title, json_url, output.updated)
+            info = FeedInfo(output.title, json_url, output.updated, hubs)
             files[f"{output.stem}.json"] = build_json_feed(output.items, site, info)
         elif isinstance(output, OpmlSpec):
             files[output.path] = build_opml(output.blogroll)

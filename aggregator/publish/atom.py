@@ -27,6 +27,8 @@ class FeedInfo:
     title: str
     self_url: str
     updated: datetime
+    #: WebSub hubs announced next to the self link.
+    hubs: tuple[str, ...] = ()
 
 
 def build_atom(items: Sequence[Item], site: SiteSettings, info: FeedInfo) -> bytes:
@@ -36,6 +38,8 @@ def build_atom(items: Sequence[Item], site: SiteSettings, info: FeedInfo) -> byt
     fg.title(info.title)
     fg.updated(info.updated)
     fg.link(href=info.self_url, rel="self", type="application/atom+xml")
+    for hub in info.hubs:
+        fg.link(href=hub, rel="hub")
     fg.link(href=site.url, rel="alternate", type="text/html")
     author = {"name": site.author}
     if site.author_email:

@@ -24,6 +24,8 @@ def build_json_feed(items: Sequence[Item], site: SiteSettings, info: FeedInfo) -
         "authors": [author],
         "items": [_item(item) for item in items],
     }
+    if info.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in info.hubs]
     return json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
 
 

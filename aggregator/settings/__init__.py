@@ -35,6 +35,7 @@ from aggregator.settings.schema import (
     ServerSettings,
     Settings,
     SiteSettings,
+    WebSubSettings,
     WorkerSettings,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "SiteSettings",
+    "WebSubSettings",
     "WorkerSettings",
     "config_path",
     "load_settings",

@@ -315,6 +315,23 @@ class WidgetSettings:
     category: str | None = setting(None, doc="only blogs of this blogroll category in the widget")
 
 
+def _hubs(values: list[Any], where: str, base: Path) -> tuple[str, ...]:
+    for value in values:
+        if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: {value!r} is not an absolute http(s) URL")
+    return tuple(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class WebSubSettings:
+    hubs: tuple[str, ...] = setting(
+        (),
+        doc="WebSub hubs (absolute http(s) URLs) that every published feed names; after a build "
+        "each hub gets one ping per changed feed",
+        check=_hubs,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """The whole configuration; every field after ``path`` is a ``[section]`` of the file."""
@@ -332,3 +349,4 @@ class Settings:
     worker: WorkerSettings = WorkerSettings()
     retention: RetentionSettings = RetentionSettings()
     widget: WidgetSettings = WidgetSettings()
+    websub: WebSubSettings = WebSubSettings()

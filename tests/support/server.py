@@ -45,6 +45,9 @@ class SeenRequest:
     path: str
     headers: dict[str, str]
     status: int
+    method: str = "GET"
+    #: The request body (a POST's form), empty for a GET.
+    body: bytes = b""
 
 
 class FeedServer:
@@ -70,6 +73,26 @@ class FeedServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def do_POST(self) -> None:
+                """A POST is answered with the route's status and body, and recorded with its
+                body (a WebSub hub's view of a ping or a subscription request)."""
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                route = server.routes.get(self.path)
+                status = 404 if route is None else route.status
+                with server._lock:
+                    server.seen.append(
+                        SeenRequest(self.path, dict(self.headers), status, "POST", body)
+                    )
+                answer = b"not found" if route is None else route.body
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass
 
             def _answer(self) -> None:
                 route = server.routes.get(self.path)

@@ -475,3 +475,10 @@ def test_entry_ids_in_the_timeline_are_unique() -> None:
     items = build_timeline([post("p", day(4))], entries, SITE, limit=10)
 
     assert len({item.id for item in items}) == 4
+
+
+def test_websub_ping_retry_delay_doubles_up_to_an_hour() -> None:
+    from aggregator.websub.publisher import retry_delay
+
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert retry_delay(20) == timedelta(hours=1)

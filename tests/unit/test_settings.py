@@ -471,3 +471,18 @@ def test_server_port_out_of_range_in_the_file_is_named(tmp_path: Path) -> None:
 
     assert_one_line_naming(message, path)
     assert "[server] port: must be between 1 and 65535" in message
+
+
+# -- [websub] -------------------------------------------------------------------------
+
+
+def test_websub_hubs_default_to_none_and_are_kept_in_order(tmp_path: Path) -> None:
+    assert load_settings(write_config(tmp_path, MINIMAL_SITE), environ={}).websub.hubs == ()
+    text = config_with('[websub]\nhubs = ["https://b.example/", "https://a.example/"]')
+    hubs = load_settings(write_config(tmp_path, text), environ={}).websub.hubs
+    assert hubs == ("https://b.example/", "https://a.example/")
+
+
+def test_a_websub_hub_must_be_an_http_url(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with('[websub]\nhubs = ["ftp://hub.example/"]'))
+    assert "[websub] hubs: 'ftp://hub.example/'" in config_error(path)
