@@ -82,6 +82,18 @@ class SiteApp:
             return [b""] if method == "HEAD" else [body]
         return self._static(path, environ, start_response, head=method == "HEAD")
 
+    def _not_found(self, start_response: StartResponse, *, head: bool) -> Iterable[bytes]:
+        """The site's own 404 page when it has one, with the 404 status."""
+        page = self.root / "404.html"
+        if not page.is_file():
+            return _plain(start_response, "404 Not Found", b"not found\n")
+        body = page.read_bytes()
+        start_response(
+            "404 Not Found",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
+        return [b"" if head else body]
+
     def _static(
         self, path: str, environ: Environ, start_response: StartResponse, *, head: bool
     ) -> Iterable[bytes]:
@@ -95,7 +107,7 @@ class SiteApp:
                 )
             target = target / "index.html"
         if not target.is_file() or target.name.startswith("."):
-            return _plain(start_response, "404 Not Found", b"not found\n")
+            return self._not_found(start_response, head=head)
         stat = target.stat()
         body = target.read_bytes()
         tag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"

@@ -128,11 +128,11 @@ def _render(
                 output.template,
                 site=site,
                 generated_at=plan.updated,
-                root="../" * output.path.count("/"),
                 page_title=output.title,
                 feeds=[*plan.base_feeds, *output.extra_feeds],
                 category_links=list(plan.category_links),
-                **output.context,
+                # A page's links are relative to where it lies, unless it says otherwise.
+                **{"root": "../" * output.path.count("/"), **output.context},
             )
         elif isinstance(output, FeedSpec):
             atom_url = urljoin(site.url, f"{output.stem}.xml")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
 from aggregator.parse.sanitize import sanitize_html
@@ -134,6 +135,7 @@ def plan_site(
             {"months": [(m.month, m.count + len(m.own_rows)) for m in months], "active": "archive"},
         )
     )
+    outputs.append(not_found_page(site.url, site.title))
     return SitePlan(
         updated=timeline.updated,
         base_feeds=_base_feeds(site.title),
@@ -142,6 +144,14 @@ def plan_site(
         sources_by_id={s.id: s for s in shown.everyone},
         items=len(timeline.items),
         posts=len(timeline.pages),
+    )
+
+
+def not_found_page(site_url: str, site_title: str) -> PageSpec:
+    """``404.html``: served for any missing path, so its links start at the site's root."""
+    root = urlsplit(site_url).path or "/"
+    return PageSpec(
+        "404.html", "404.html", f"Page not found · {site_title}", {"root": root, "active": None}
     )
 
 
