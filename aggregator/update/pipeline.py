@@ -13,7 +13,8 @@ import multiprocessing
 import os
 import random
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -28,10 +29,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from aggregator.blogroll import load_blogroll
-from aggregator.errors import HTTPStatusError, ParseError, SourceError
+from aggregator.errors import HTTPStatusError, ParseError, SourceError, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.fetch.links import find_feed_links, guess_feed_urls
 from aggregator.models import (
+    BlogrollEntry,
     Fetched,
     NotModified,
     ParsedFeed,
@@ -95,7 +97,6 @@ def refresh(
 
     ``progress(done, total)`` is called after each source is recorded.
     """
-    rng = rng or random.Random()
     blogroll = load_blogroll(settings.blogroll.file)
     sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
     log.info(
@@ -104,48 +105,128 @@ def refresh(
     due = store.due_sources(clock(), every=every)
     if not due:
         return RefreshOutcome(())
-    # Blogs the owner gave a feed URL for keep it; a feed found by discovery is looked for
-    # again on the homepage once it has failed for long (a blog that moved its feed silently).
-    explicit = {e.url for e in blogroll.entries if e.feed_url}
-    now = clock()
-    rediscover = {s.id for s in due if s.url not in explicit and needs_rediscovery(s, now)}
+    waiting = list(reversed(due))
+
+    def take(n: int) -> list[Source]:
+        return [waiting.pop() for _ in range(min(n, len(waiting)))]
+
+    with parser_for(settings, len(due)) as parse:
+        batch = run_batch(
+            take,
+            settings=settings,
+            store=store,
+            fetcher=fetcher,
+            clock=clock,
+            explicit_feed_urls=explicit_feed_urls(blogroll.entries),
+            stop=stop,
+            rng=rng or random.Random(),
+            progress=None if progress is None else (lambda done: progress(done, len(due))),
+            parse=parse,
+        )
+    return RefreshOutcome(tuple(batch.outcomes))
+
+
+def explicit_feed_urls(entries: Iterable[BlogrollEntry]) -> frozenset[str]:
+    """Blogs the owner gave a feed URL for: they keep it and are never re-discovered."""
+    return frozenset(e.url for e in entries if e.feed_url)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    outcomes: list[SourceOutcome]
+    #: Sources taken but not recorded because ``stop`` was set (a worker gives them back).
+    unfinished: list[Source]
+
+
+def run_batch(
+    take: Callable[[int], Sequence[Source]],
+    *,
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    clock: Clock,
+    explicit_feed_urls: frozenset[str] | None,
+    stop: threading.Event | None,
+    rng: random.Random,
+    progress: Callable[[int], None] | None = None,
+    parse: Parser = parse_feed,
+    grace_seconds: float = 0.0,
+    tolerate_store_errors: bool = False,
+) -> BatchOutcome:
+    """Fetch (re-discovering where due), parse and record sources until ``take`` has no more.
+
+    ``take(n)`` hands out up to ``n`` more sources; an empty answer with nothing in flight
+    ends the batch. ``explicit_feed_urls`` are the blogs whose feed the owner gave (never
+    re-discovered); ``None`` when they are not known, and then nothing is re-discovered.
+    On ``stop``, fetches in flight are recorded for up to ``grace_seconds``; the rest are
+    returned as unfinished. With ``tolerate_store_errors`` a source that cannot be stored
+    is logged and left (its lease runs out), instead of ending the batch.
+    """
     recorder = Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
     outcomes: list[SourceOutcome] = []
-    workers = max(1, min(settings.fetch.workers, len(due)))
-    waiting = iter(due)
-    with (
-        _parser(settings, len(due)) as parse,
-        ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool,
-    ):
-        in_flight: dict[Future[Attempt], Source] = {}
+    threads = max(1, settings.fetch.workers)
+    in_flight: dict[Future[Attempt], Source] = {}
 
-        def submit_next() -> None:
-            source = next(waiting, None)
-            if source is not None:
-                in_flight[
-                    pool.submit(fetch_source, fetcher, source, parse, source.id in rediscover)
-                ] = source
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
 
-        # A bounded window: fetched feeds never pile up faster than they are stored,
-        # so memory stays flat however many sources there are.
-        for _ in range(workers * 2):
-            submit_next()
-        while in_flight and not (stop is not None and stop.is_set()):
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+    def record(source: Source, attempt: Attempt) -> None:
+        try:
+            outcome = recorder.record(source, attempt, clock())
+        except StoreError as exc:
+            if not tolerate_store_errors:
+                raise
+            log.error("source=%s not stored: %s", source.url, exc)
+            return
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(len(outcomes))
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="fetch")
+    try:
+        exhausted = False
+        while not stopped():
+            # A bounded window: fetched feeds never pile up faster than they are stored,
+            # so memory stays flat however many sources there are.
+            if not exhausted and len(in_flight) < threads:
+                taken = take(2 * threads - len(in_flight))
+                exhausted = not taken
+                now = clock()
+                for source in taken:
+                    again = explicit_feed_urls is not None and (
+                        source.url not in explicit_feed_urls and needs_rediscovery(source, now)
+                    )
+                    in_flight[pool.submit(fetch_source, fetcher, source, parse, again)] = source
+            if not in_flight:
+                if exhausted:
+                    break
+                continue
+            done, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
-                source = in_flight.pop(future)
-                submit_next()
-                outcomes.append(recorder.record(source, future.result(), clock()))
-                if progress is not None:
-                    progress(len(outcomes), len(due))
-        if in_flight:
-            pool.shutdown(wait=False, cancel_futures=True)
-        recorder.flush()
-    return RefreshOutcome(tuple(outcomes))
+                record(in_flight.pop(future), future.result())
+            if done:
+                exhausted = False
+        # Stopping: record what finishes before the deadline, give the rest back.
+        deadline = time.monotonic() + grace_seconds
+        while in_flight and time.monotonic() < deadline:
+            done, _ = wait(
+                in_flight, timeout=deadline - time.monotonic(), return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                record(in_flight.pop(future), future.result())
+        try:
+            recorder.flush()
+        except StoreError as exc:
+            if not tolerate_store_errors:
+                raise
+            log.error("not-modified marks not stored: %s", exc)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return BatchOutcome(outcomes, list(in_flight.values()))
 
 
 @contextmanager
-def _parser(settings: Settings, due: int) -> Iterator[Parser]:
+def parser_for(settings: Settings, due: int) -> Iterator[Parser]:
     """``parse_feed`` in a pool of processes when the work is big enough to pay for them."""
     processes = settings.fetch.parse_processes or os.cpu_count() or 1
     if processes <= 1 or due < PROCESS_POOL_THRESHOLD:
