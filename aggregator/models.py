@@ -275,7 +275,8 @@ class Headline:
     source_id: int
 
 
-SourceResult = Literal["ok", "not_modified", "error", "gone"]
+#: ``bug``: an unexpected exception here, not recorded on the source.
+SourceResult = Literal["ok", "not_modified", "error", "gone", "bug"]
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,7 @@ class RefreshOutcome:
         return sum(s.updated for s in self.sources)
 
     def summary(self) -> str:
-        failed = self.count("error") + self.count("gone")
+        failed = self.count("error") + self.count("gone") + self.count("bug")
         return (
             f"sources: {self.count('ok')} ok, {self.count('not_modified')} not modified, "
             f"{failed} failed; entries: {self.new} new, {self.updated} updated"

@@ -70,7 +70,19 @@ class _FeedFetched:
     discovered: str | None = None
 
 
-Attempt = _FeedFetched | NotModified | SourceError
+@dataclass(frozen=True)
+class Bug:
+    """An unexpected exception while fetching or parsing: a fault here, not the source's.
+
+    It is logged with its traceback and not recorded on the source, which keeps its state
+    and is simply tried again next time.
+    """
+
+    url: str
+    error: str
+
+
+Attempt = _FeedFetched | NotModified | SourceError | Bug
 
 
 def schedule_of(settings: Settings) -> Schedule:
@@ -280,11 +292,11 @@ def fetch_source(
     none that works, the stored feed URL is fetched as usual.
     """
     url = source.feed_url or source.url
-    if rediscover:
-        found = _rediscover(fetcher, source, parse)
-        if found is not None:
-            return found
     try:
+        if rediscover:
+            found = _rediscover(fetcher, source, parse)
+            if found is not None:
+                return found
         result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
         if isinstance(result, NotModified):
             return result
@@ -306,9 +318,9 @@ def fetch_source(
         return _FeedFetched(replace(result, content=b"", digest=result.body_hash), feed)
     except SourceError as exc:
         return exc
-    except Exception as exc:  # a bug in a library must not stop the other sources
-        log.exception("source=%s unexpected error", url)
-        return SourceError(f"{url}: unexpected error: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a bug must not stop the other sources, nor blame this one
+        log.exception("source=%s bug (not recorded on the source)", url)
+        return Bug(url, f"{type(exc).__name__}: {exc}")
 
 
 def _rediscover(fetcher: Fetcher, source: Source, parse: Parser) -> _FeedFetched | None:
@@ -363,6 +375,8 @@ class Recorder:
     def record(self, source: Source, attempt: Attempt, now: datetime) -> SourceOutcome:
         url = source.feed_url or source.url
         interval = source.interval or self.schedule.min_interval
+        if isinstance(attempt, Bug):
+            return SourceOutcome(url, "bug", error=attempt.error)
         if isinstance(attempt, SourceError):
             return _record_failure(
                 self.store, source, attempt, now, interval, self.schedule, self.rng
