@@ -43,9 +43,8 @@ from aggregator.models import (
     StoredEntry,
 )
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
-from aggregator.update.policy import decide_entries
-from aggregator.update.reconcile import Known, effective_hashes, match_known
-from aggregator.update.reconcile import clamp_future as clamp_to
+from aggregator.update.decide import Known, decide_feed_entries
+from aggregator.update.decide import clamp_future as clamp_to
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The tables themselves, for Core statements on the hot path (no ORM bookkeeping).
@@ -374,15 +373,14 @@ class Store:
                     ).values()
                     if r.url
                 }
-            known_by_key = {key: _known(r) for key, r in by_key.items()}
-            incoming = match_known(
-                feed.entries, known_by_key, {u: _known(r) for u, r in by_url.items()}
-            )
             stored = dict(by_key)
             for r in by_url.values():
                 stored[r.key] = r
-                known_by_key[r.key] = _known(r)
-            decision = decide_entries(incoming, effective_hashes(incoming, known_by_key))
+            decision = decide_feed_entries(
+                feed.entries,
+                {key: _known(r) for key, r in by_key.items()},
+                {u: _known(r) for u, r in by_url.items()},
+            )
             if decision.new:
                 # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
                 rows = []

@@ -44,13 +44,17 @@ from aggregator.models import (
 from aggregator.parse import looks_like_html, parse_feed
 from aggregator.settings import Settings
 from aggregator.store import Store
-from aggregator.update.policy import (
+from aggregator.update.decide import (
     Schedule,
     http_freshness,
+    is_gone,
+    needs_rediscovery,
     next_check_after_failure,
     next_check_after_success,
     posting_interval,
+    publisher_interval,
     retry_after,
+    same_body,
 )
 
 log = logging.getLogger(__name__)
@@ -205,8 +209,8 @@ def run_batch(
                 exhausted = not taken
                 now = clock()
                 for source in taken:
-                    again = explicit_feed_urls is not None and (
-                        source.url not in explicit_feed_urls and needs_rediscovery(source, now)
+                    again = explicit_feed_urls is not None and needs_rediscovery(
+                        source, now, explicit=source.url in explicit_feed_urls
                     )
                     in_flight[pool.submit(fetch_source, fetcher, source, parse, again)] = source
             if not in_flight:
@@ -269,20 +273,6 @@ def parser_for(settings: Settings, due: int) -> Iterator[Parser]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-#: How long a discovered feed may fail before its homepage is searched for a feed again.
-REDISCOVER_AFTER = timedelta(days=3)
-
-
-def needs_rediscovery(source: Source, now: datetime) -> bool:
-    """A feed found by discovery that has been failing for long (pure)."""
-    return (
-        source.feed_url is not None
-        and source.feed_url != source.url
-        and source.first_failure_at is not None
-        and now - source.first_failure_at >= REDISCOVER_AFTER
-    )
-
-
 def fetch_source(
     fetcher: Fetcher, source: Source, parse: Parser = parse_feed, rediscover: bool = False
 ) -> Attempt:
@@ -300,7 +290,7 @@ def fetch_source(
         result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
         if isinstance(result, NotModified):
             return result
-        if source.body_hash is not None and result.body_hash == source.body_hash:
+        if same_body(source.body_hash, result.body_hash):
             # The same bytes again: a server without validators; nothing to parse or write.
             return NotModified(
                 url=result.url,
@@ -382,7 +372,9 @@ class Recorder:
                 self.store, source, attempt, now, interval, self.schedule, self.rng
             )
         if isinstance(attempt, NotModified):
-            publisher = _longest(source.publisher_interval, http_freshness(attempt.headers, now))
+            publisher = publisher_interval(
+                source.publisher_interval, http_freshness(attempt.headers, now)
+            )
             next_check = next_check_after_success(now, interval, publisher, self.rng)
             self._not_modified.append((source.id, attempt, now, next_check))
             if len(self._not_modified) >= self.BATCH:
@@ -413,7 +405,7 @@ def _record_feed(
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
     feed, fetched = attempt.feed, attempt.fetched
     interval = posting_interval(feed.entries, now, schedule)
-    publisher = _longest(feed.publisher_interval, http_freshness(fetched.headers, now))
+    publisher = publisher_interval(feed.publisher_interval, http_freshness(fetched.headers, now))
     next_check = next_check_after_success(now, interval, publisher, rng)
     new, updated = store.store_feed(
         source.id,
@@ -450,7 +442,7 @@ def _record_failure(
     failures = source.failure_count + 1
     status = error.status if isinstance(error, HTTPStatusError) else None
     not_before = retry_after(error.retry_after, now) if isinstance(error, HTTPStatusError) else None
-    gone = status == 410
+    gone = is_gone(status)
     next_check = next_check_after_failure(now, interval, failures, rng, schedule, not_before)
     store.record_failure(source.id, error, now, next_check, retry_after=not_before, gone=gone)
     log.warning(
@@ -462,12 +454,3 @@ def _record_failure(
         str(error),
     )
     return SourceOutcome(url, "gone" if gone else "error", error=str(error))
-
-
-#: However long a publisher asks us to wait, a source is checked at least weekly.
-PUBLISHER_CAP = timedelta(days=7)
-
-
-def _longest(*intervals: timedelta | None) -> timedelta | None:
-    present = [i for i in intervals if i is not None]
-    return min(max(present), PUBLISHER_CAP) if present else None
