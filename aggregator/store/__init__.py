@@ -33,6 +33,8 @@ from aggregator.errors import SourceError, StoreError
 from aggregator.models import (
     BlogrollEntry,
     Enclosure,
+    EntryIdentity,
+    EntryIntents,
     Fetched,
     Headline,
     NotModified,
@@ -43,8 +45,6 @@ from aggregator.models import (
     StoredEntry,
 )
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
-from aggregator.update.decide import Known, decide_feed_entries
-from aggregator.update.decide import clamp_future as clamp_to
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The tables themselves, for Core statements on the hot path (no ORM bookkeeping).
@@ -339,6 +339,24 @@ class Store:
 
     # -- recording fetch results -----------------------------------------------------
 
+    def entry_identities(
+        self, source_id: int, keys: Sequence[str], urls: Sequence[str | None]
+    ) -> tuple[dict[str, EntryIdentity], dict[str, EntryIdentity]]:
+        """What an update matches a fetched feed against: the source's stored entries with
+        one of ``keys``, and by link those with ``urls[i]`` where ``keys[i]`` was not found."""
+        with self._session() as session:
+            by_key = self._entries_where(session, source_id, EntryRow.key, keys)
+            unmatched = [u for k, u in zip(keys, urls, strict=True) if u and k not in by_key]
+            by_url = {
+                r.url: r
+                for r in self._entries_where(session, source_id, EntryRow.url, unmatched).values()
+                if r.url
+            }
+            return (
+                {k: _identity(r) for k, r in by_key.items()},
+                {u: _identity(r) for u, r in by_url.items()},
+            )
+
     def store_feed(
         self,
         source_id: int,
@@ -347,66 +365,35 @@ class Store:
         now: datetime,
         next_check_at: datetime,
         interval: timedelta,
-        *,
-        clamp_future: bool = True,
-        has_entries: bool = True,
+        intents: EntryIntents,
     ) -> tuple[int, int]:
-        """Store a fetched feed's new and changed entries; returns (new, updated).
-
-        With ``clamp_future``, a date later than the entry's first-seen time is
-        stored as that time. ``has_entries=False`` (a source fetched for the first
-        time) skips looking for entries to match. Written with Core statements:
-        this is the hot path of a refresh, run once per changed feed.
+        """Apply a fetched feed: its entry ``intents`` and the source's new state, in one
+        transaction; returns (new, updated). Written with Core statements: this is the
+        hot path of a refresh, run once per changed feed.
         """
         with self._session() as session:
-            by_key: dict[str, Any] = {}
-            by_url: dict[str, Any] = {}
-            if has_entries:
-                by_key = self._entries_where(
-                    session, source_id, EntryRow.key, [e.key for e in feed.entries]
-                )
-                unmatched_urls = [e.url for e in feed.entries if e.url and e.key not in by_key]
-                by_url = {
-                    r.url: r
-                    for r in self._entries_where(
-                        session, source_id, EntryRow.url, unmatched_urls
-                    ).values()
-                    if r.url
-                }
-            stored = dict(by_key)
-            for r in by_url.values():
-                stored[r.key] = r
-            decision = decide_feed_entries(
-                feed.entries,
-                {key: _known(r) for key, r in by_key.items()},
-                {u: _known(r) for u, r in by_url.items()},
-            )
-            if decision.new:
+            if intents.inserts:
                 # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
-                rows = []
-                for entry in decision.new:
-                    published, updated = _dates(entry, now, clamp_future)
-                    rows.append(
-                        {
-                            "source_id": source_id,
-                            "key": entry.key,
-                            "first_seen_at": now,
-                            "sort_at": published or updated or now,
-                            "previous_content_hash": None,
-                            **_entry_fields(entry, published, updated),
-                        }
-                    )
+                rows = [
+                    {
+                        "source_id": source_id,
+                        "key": i.entry.key,
+                        "first_seen_at": now,
+                        "sort_at": i.sort_at,
+                        "previous_content_hash": None,
+                        **_entry_fields(i.entry, i.published, i.updated),
+                    }
+                    for i in intents.inserts
+                ]
                 session.connection().execute(insert(ENTRIES), rows)
-            for entry in decision.changed:
-                old = stored[entry.key]
-                published, updated = _dates(entry, old.first_seen_at, clamp_future)
+            for u in intents.updates:
                 session.connection().execute(
                     update(ENTRIES)
-                    .where(ENTRIES.c.id == old.id)
+                    .where(ENTRIES.c.id == u.id)
                     .values(
-                        **_entry_fields(entry, published, updated),
-                        previous_content_hash=old.content_hash,
-                        sort_at=published or updated or old.first_seen_at,
+                        **_entry_fields(u.entry, u.published, u.updated),
+                        previous_content_hash=u.previous_content_hash,
+                        sort_at=u.sort_at,
                     )
                 )
             values: dict[str, Any] = {
@@ -433,7 +420,7 @@ class Store:
             )
             if fetched.permanent_url:
                 _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)
-            return len(decision.new), len(decision.changed)
+            return len(intents.inserts), len(intents.updates)
 
     @staticmethod
     def _entries_where(
@@ -788,16 +775,15 @@ def _entry_fields(
     }
 
 
-def _dates(
-    entry: ParsedEntry, first_seen: datetime, clamp: bool
-) -> tuple[datetime | None, datetime | None]:
-    if not clamp:
-        return entry.published, entry.updated
-    return clamp_to(entry.published, first_seen), clamp_to(entry.updated, first_seen)
-
-
-def _known(row: Any) -> Known:
-    return Known(row.key, row.url, row.content_hash, row.previous_content_hash)
+def _identity(row: Any) -> EntryIdentity:
+    return EntryIdentity(
+        id=row.id,
+        key=row.key,
+        url=row.url,
+        content_hash=row.content_hash,
+        previous_content_hash=row.previous_content_hash,
+        first_seen_at=row.first_seen_at,
+    )
 
 
 def _enclosures(value: Any) -> tuple[Enclosure, ...]:

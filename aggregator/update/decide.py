@@ -18,7 +18,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from aggregator.models import ParsedEntry, Source
+from aggregator.models import (
+    EntryIdentity,
+    EntryInsert,
+    EntryIntents,
+    EntryUpdate,
+    ParsedEntry,
+    Source,
+)
 
 WEEK = timedelta(days=7)
 #: However long a publisher asks us to wait, a source is checked at least weekly.
@@ -254,3 +261,45 @@ def decide_feed_entries(
     matched = match_known(incoming, by_key, by_url)
     known = {**by_key, **{k.key: k for k in by_url.values()}}
     return decide_entries(matched, effective_hashes(matched, known))
+
+
+def entry_intents(
+    incoming: Sequence[ParsedEntry],
+    by_key: Mapping[str, EntryIdentity],
+    by_url: Mapping[str, EntryIdentity],
+    now: datetime,
+    *,
+    clamp: bool = True,
+) -> EntryIntents:
+    """The inserts and updates a fetched feed calls for, with final dates and ``sort_at``.
+
+    ``by_key``/``by_url``: the stored entries whose key, or link, a fetched entry has.
+    With ``clamp``, a date later than the entry's first-seen time becomes that time.
+    """
+    decision = decide_feed_entries(
+        incoming,
+        {k: _as_known(i) for k, i in by_key.items()},
+        {u: _as_known(i) for u, i in by_url.items()},
+    )
+    stored = {**by_key, **{i.key: i for i in by_url.values()}}
+
+    def dates(entry: ParsedEntry, first_seen: datetime) -> tuple[datetime | None, datetime | None]:
+        if not clamp:
+            return entry.published, entry.updated
+        return clamp_future(entry.published, first_seen), clamp_future(entry.updated, first_seen)
+
+    inserts = []
+    for entry in decision.new:
+        published, updated = dates(entry, now)
+        inserts.append(EntryInsert(entry, published, updated, published or updated or now))
+    updates = []
+    for entry in decision.changed:
+        old = stored[entry.key]
+        published, updated = dates(entry, old.first_seen_at)
+        sort_at = published or updated or old.first_seen_at
+        updates.append(EntryUpdate(old.id, entry, published, updated, sort_at, old.content_hash))
+    return EntryIntents(tuple(inserts), tuple(updates))
+
+
+def _as_known(identity: EntryIdentity) -> Known:
+    return Known(identity.key, identity.url, identity.content_hash, identity.previous_content_hash)

@@ -34,6 +34,7 @@ from aggregator.fetch.http import Fetcher
 from aggregator.fetch.links import find_feed_links, guess_feed_urls
 from aggregator.models import (
     BlogrollEntry,
+    EntryIdentity,
     Fetched,
     NotModified,
     ParsedFeed,
@@ -46,6 +47,7 @@ from aggregator.settings import Settings
 from aggregator.store import Store
 from aggregator.update.decide import (
     Schedule,
+    entry_intents,
     http_freshness,
     is_gone,
     needs_rediscovery,
@@ -407,7 +409,8 @@ def _record_feed(
     interval = posting_interval(feed.entries, now, schedule)
     publisher = publisher_interval(feed.publisher_interval, http_freshness(fetched.headers, now))
     next_check = next_check_after_success(now, interval, publisher, rng)
-    new, updated = store.store_feed(
+    new, updated = store_fetched_feed(
+        store,
         source.id,
         fetched,
         feed,
@@ -427,6 +430,34 @@ def _record_feed(
         next_check.isoformat(timespec="seconds"),
     )
     return SourceOutcome(url, "ok", new=new, updated=updated)
+
+
+def store_fetched_feed(
+    store: Store,
+    source_id: int,
+    fetched: Fetched,
+    feed: ParsedFeed,
+    now: datetime,
+    next_check_at: datetime,
+    interval: timedelta,
+    *,
+    clamp_future: bool = True,
+    has_entries: bool = True,
+) -> tuple[int, int]:
+    """Read the stored identities, decide, and have the store apply it; (new, updated).
+
+    ``has_entries=False`` (a source fetched for the first time) skips the read. The
+    read and the write are two transactions: a source is only updated by whoever holds it
+    (one refresh at a time, or one worker's lease).
+    """
+    by_key: dict[str, EntryIdentity] = {}
+    by_url: dict[str, EntryIdentity] = {}
+    if has_entries:
+        by_key, by_url = store.entry_identities(
+            source_id, [e.key for e in feed.entries], [e.url for e in feed.entries]
+        )
+    intents = entry_intents(feed.entries, by_key, by_url, now, clamp=clamp_future)
+    return store.store_feed(source_id, fetched, feed, now, next_check_at, interval, intents)
 
 
 def _record_failure(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.models import ParsedEntry, Source
+from aggregator.models import EntryIdentity, ParsedEntry, Source
 from aggregator.settings import SiteSettings
 from aggregator.update.decide import (
     Known,
@@ -16,6 +16,7 @@ from aggregator.update.decide import (
     clamp_future,
     decide_entries,
     decide_feed_entries,
+    entry_intents,
     is_gone,
     needs_rediscovery,
     next_check_after_failure,
@@ -343,3 +344,24 @@ FAILING_3_DAYS = source(first_failure_at=NOW - 3 * DAY)
 )
 def test_source_decisions(actual: object, expected: object) -> None:
     assert actual == expected
+
+
+def identity(entry: ParsedEntry, first_seen: datetime, entry_id: int = 7) -> EntryIdentity:
+    return EntryIdentity(entry_id, entry.key, entry.url, entry.content_hash, None, first_seen)
+
+
+def test_intents_carry_final_dates_and_the_hash_they_replace() -> None:
+    future = replace(parsed("f"), published=NOW + DAY, updated=None)
+    intents = entry_intents([future, A2], {"a": identity(A, NOW - DAY)}, {}, NOW)
+    (insert,) = intents.inserts
+    assert (insert.entry.key, insert.published, insert.sort_at) == ("f", NOW, NOW)
+    (update,) = intents.updates
+    assert (update.id, update.previous_content_hash) == (7, A.content_hash)
+    assert update.published == NOW - DAY, "a date after first seen becomes the first-seen time"
+    assert update.sort_at == NOW - DAY
+
+
+def test_intents_keep_future_dates_without_clamping() -> None:
+    future = replace(parsed("f"), published=NOW + DAY, updated=None)
+    (insert,) = entry_intents([future], {}, {}, NOW, clamp=False).inserts
+    assert insert.published == insert.sort_at == NOW + DAY
