@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     Table,
+    and_,
     create_engine,
     delete,
     event,
@@ -223,7 +225,11 @@ class Store:
         return SyncOutcome(added=added, retired=retired, kept=kept)
 
     def list_sources(
-        self, *, include_retired: bool = False, ids: Sequence[int] | None = None
+        self,
+        *,
+        include_retired: bool = False,
+        ids: Sequence[int] | None = None,
+        where: ColumnElement[bool] | None = None,
     ) -> list[Source]:
         """Sources in blogroll order, with how many entries each has stored."""
         counts = (
@@ -240,6 +246,8 @@ class Store:
             query = query.where(SourceRow.active.is_(True))
         if ids is not None:
             query = query.where(SourceRow.id.in_(ids))
+        if where is not None:
+            query = query.where(where)
         with self._session() as session:
             aliases: dict[int, list[str]] = {}
             for alias in session.scalars(
@@ -256,14 +264,7 @@ class Store:
 
         Gone sources and sources whose Retry-After has not passed are never due.
         """
-        return [
-            s
-            for s in self.list_sources()
-            if s.gone_at is None
-            and (s.retry_after is None or s.retry_after <= now)
-            and (every or s.next_check_at is None or s.next_check_at <= now)
-            and (s.lease_expires_at is None or s.lease_expires_at <= now)
-        ]
+        return self.list_sources(where=due_clause(now, every=every))
 
     def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Source]:
         """Lease up to ``limit`` due sources to ``owner`` until ``now + lease``.
@@ -275,13 +276,7 @@ class Store:
         """
         candidates = (
             select(SourceRow.id)
-            .where(
-                SourceRow.active.is_(True),
-                SourceRow.gone_at.is_(None),
-                or_(SourceRow.retry_after.is_(None), SourceRow.retry_after <= now),
-                or_(SourceRow.next_check_at.is_(None), SourceRow.next_check_at <= now),
-                or_(SourceRow.lease_expires_at.is_(None), SourceRow.lease_expires_at <= now),
-            )
+            .where(SourceRow.active.is_(True), due_clause(now))
             .order_by(SourceRow.next_check_at.nulls_first(), SourceRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -662,6 +657,19 @@ class Store:
         return Health(
             last_refresh_at=last, sources_ok=ok, sources_failed=failed, sources_total=total
         )
+
+
+def due_clause(now: datetime, *, every: bool = False) -> ColumnElement[bool]:
+    """What "due" means, once, for ``due_sources`` and ``claim_due``: not gone, past any
+    Retry-After, next check come (any time with ``every``), and not leased to a worker."""
+    conditions = [
+        SourceRow.gone_at.is_(None),
+        or_(SourceRow.retry_after.is_(None), SourceRow.retry_after <= now),
+        or_(SourceRow.lease_expires_at.is_(None), SourceRow.lease_expires_at <= now),
+    ]
+    if not every:
+        conditions.append(or_(SourceRow.next_check_at.is_(None), SourceRow.next_check_at <= now))
+    return and_(*conditions)
 
 
 def create_store_engine(url: str) -> Engine:
