@@ -20,8 +20,13 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.fetches = Counter(
             "aggregator_fetches",
-            "Source fetches by result (ok, not_modified, error, gone)",
+            "Source fetches by result (ok, not_modified, error, gone, bug)",
             ["result"],
+            registry=self.registry,
+        )
+        self.pipeline_bugs = Counter(
+            "aggregator_pipeline_bugs",
+            "Sources whose fetch or parse raised an unexpected exception (a bug, not recorded)",
             registry=self.registry,
         )
         self.fetch_seconds = Histogram(
@@ -53,6 +58,8 @@ class Metrics:
         for source in outcome.sources:
             self.fetches.labels(source.result).inc()
             self.entries.inc(source.new)
+            if source.result == "bug":
+                self.pipeline_bugs.inc()
         self.last_refresh.set_to_current_time()
 
     def render(self) -> bytes:

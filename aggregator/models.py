@@ -275,7 +275,8 @@ class Headline:
     source_id: int
 
 
-SourceResult = Literal["ok", "not_modified", "error", "gone"]
+#: ``bug``: an unexpected exception here, not recorded on the source.
+SourceResult = Literal["ok", "not_modified", "error", "gone", "bug"]
 
 
 @dataclass(frozen=True)
@@ -307,8 +308,53 @@ class RefreshOutcome:
         return sum(s.updated for s in self.sources)
 
     def summary(self) -> str:
-        failed = self.count("error") + self.count("gone")
+        failed = self.count("error") + self.count("gone") + self.count("bug")
         return (
             f"sources: {self.count('ok')} ok, {self.count('not_modified')} not modified, "
             f"{failed} failed; entries: {self.new} new, {self.updated} updated"
         )
+
+
+# -- between the decisions and the store: what is read for an update, what is written --------
+
+
+@dataclass(frozen=True)
+class EntryIdentity:
+    """What the store hands to an update about one stored entry: enough to match it."""
+
+    id: int
+    key: str
+    url: str | None
+    content_hash: str
+    previous_content_hash: str | None
+    first_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class EntryInsert:
+    """A new entry to store, with its final dates."""
+
+    entry: ParsedEntry
+    published: datetime | None
+    updated: datetime | None
+    sort_at: datetime
+
+
+@dataclass(frozen=True)
+class EntryUpdate:
+    """A stored entry (``id``) rewritten with a changed version, keeping the old hash."""
+
+    id: int
+    entry: ParsedEntry
+    published: datetime | None
+    updated: datetime | None
+    sort_at: datetime
+    previous_content_hash: str
+
+
+@dataclass(frozen=True)
+class EntryIntents:
+    """Everything a fetched feed changes in the entries; the store only applies it."""
+
+    inserts: tuple[EntryInsert, ...] = ()
+    updates: tuple[EntryUpdate, ...] = ()

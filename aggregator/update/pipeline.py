@@ -13,7 +13,8 @@ import multiprocessing
 import os
 import random
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -28,10 +29,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from aggregator.blogroll import load_blogroll
-from aggregator.errors import HTTPStatusError, ParseError, SourceError
+from aggregator.errors import HTTPStatusError, ParseError, SourceError, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.fetch.links import find_feed_links, guess_feed_urls
 from aggregator.models import (
+    BlogrollEntry,
+    EntryIdentity,
     Fetched,
     NotModified,
     ParsedFeed,
@@ -42,13 +45,18 @@ from aggregator.models import (
 from aggregator.parse import looks_like_html, parse_feed
 from aggregator.settings import Settings
 from aggregator.store import Store
-from aggregator.update.policy import (
+from aggregator.update.decide import (
     Schedule,
+    entry_intents,
     http_freshness,
+    is_gone,
+    needs_rediscovery,
     next_check_after_failure,
     next_check_after_success,
     posting_interval,
+    publisher_interval,
     retry_after,
+    same_body,
 )
 
 log = logging.getLogger(__name__)
@@ -68,7 +76,19 @@ class _FeedFetched:
     discovered: str | None = None
 
 
-Attempt = _FeedFetched | NotModified | SourceError
+@dataclass(frozen=True)
+class Bug:
+    """An unexpected exception while fetching or parsing: a fault here, not the source's.
+
+    It is logged with its traceback and not recorded on the source, which keeps its state
+    and is simply tried again next time.
+    """
+
+    url: str
+    error: str
+
+
+Attempt = _FeedFetched | NotModified | SourceError | Bug
 
 
 def schedule_of(settings: Settings) -> Schedule:
@@ -95,7 +115,6 @@ def refresh(
 
     ``progress(done, total)`` is called after each source is recorded.
     """
-    rng = rng or random.Random()
     blogroll = load_blogroll(settings.blogroll.file)
     sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
     log.info(
@@ -104,48 +123,128 @@ def refresh(
     due = store.due_sources(clock(), every=every)
     if not due:
         return RefreshOutcome(())
-    # Blogs the owner gave a feed URL for keep it; a feed found by discovery is looked for
-    # again on the homepage once it has failed for long (a blog that moved its feed silently).
-    explicit = {e.url for e in blogroll.entries if e.feed_url}
-    now = clock()
-    rediscover = {s.id for s in due if s.url not in explicit and needs_rediscovery(s, now)}
+    waiting = list(reversed(due))
+
+    def take(n: int) -> list[Source]:
+        return [waiting.pop() for _ in range(min(n, len(waiting)))]
+
+    with parser_for(settings, len(due)) as parse:
+        batch = run_batch(
+            take,
+            settings=settings,
+            store=store,
+            fetcher=fetcher,
+            clock=clock,
+            explicit_feed_urls=explicit_feed_urls(blogroll.entries),
+            stop=stop,
+            rng=rng or random.Random(),
+            progress=None if progress is None else (lambda done: progress(done, len(due))),
+            parse=parse,
+        )
+    return RefreshOutcome(tuple(batch.outcomes))
+
+
+def explicit_feed_urls(entries: Iterable[BlogrollEntry]) -> frozenset[str]:
+    """Blogs the owner gave a feed URL for: they keep it and are never re-discovered."""
+    return frozenset(e.url for e in entries if e.feed_url)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    outcomes: list[SourceOutcome]
+    #: Sources taken but not recorded because ``stop`` was set (a worker gives them back).
+    unfinished: list[Source]
+
+
+def run_batch(
+    take: Callable[[int], Sequence[Source]],
+    *,
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    clock: Clock,
+    explicit_feed_urls: frozenset[str] | None,
+    stop: threading.Event | None,
+    rng: random.Random,
+    progress: Callable[[int], None] | None = None,
+    parse: Parser = parse_feed,
+    grace_seconds: float = 0.0,
+    tolerate_store_errors: bool = False,
+) -> BatchOutcome:
+    """Fetch (re-discovering where due), parse and record sources until ``take`` has no more.
+
+    ``take(n)`` hands out up to ``n`` more sources; an empty answer with nothing in flight
+    ends the batch. ``explicit_feed_urls`` are the blogs whose feed the owner gave (never
+    re-discovered); ``None`` when they are not known, and then nothing is re-discovered.
+    On ``stop``, fetches in flight are recorded for up to ``grace_seconds``; the rest are
+    returned as unfinished. With ``tolerate_store_errors`` a source that cannot be stored
+    is logged and left (its lease runs out), instead of ending the batch.
+    """
     recorder = Recorder(store, schedule_of(settings), rng, settings.content.clamp_future_dates)
     outcomes: list[SourceOutcome] = []
-    workers = max(1, min(settings.fetch.workers, len(due)))
-    waiting = iter(due)
-    with (
-        _parser(settings, len(due)) as parse,
-        ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool,
-    ):
-        in_flight: dict[Future[Attempt], Source] = {}
+    threads = max(1, settings.fetch.workers)
+    in_flight: dict[Future[Attempt], Source] = {}
 
-        def submit_next() -> None:
-            source = next(waiting, None)
-            if source is not None:
-                in_flight[
-                    pool.submit(fetch_source, fetcher, source, parse, source.id in rediscover)
-                ] = source
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
 
-        # A bounded window: fetched feeds never pile up faster than they are stored,
-        # so memory stays flat however many sources there are.
-        for _ in range(workers * 2):
-            submit_next()
-        while in_flight and not (stop is not None and stop.is_set()):
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+    def record(source: Source, attempt: Attempt) -> None:
+        try:
+            outcome = recorder.record(source, attempt, clock())
+        except StoreError as exc:
+            if not tolerate_store_errors:
+                raise
+            log.error("source=%s not stored: %s", source.url, exc)
+            return
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(len(outcomes))
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="fetch")
+    try:
+        exhausted = False
+        while not stopped():
+            # A bounded window: fetched feeds never pile up faster than they are stored,
+            # so memory stays flat however many sources there are.
+            if not exhausted and len(in_flight) < threads:
+                taken = take(2 * threads - len(in_flight))
+                exhausted = not taken
+                now = clock()
+                for source in taken:
+                    again = explicit_feed_urls is not None and needs_rediscovery(
+                        source, now, explicit=source.url in explicit_feed_urls
+                    )
+                    in_flight[pool.submit(fetch_source, fetcher, source, parse, again)] = source
+            if not in_flight:
+                if exhausted:
+                    break
+                continue
+            done, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
-                source = in_flight.pop(future)
-                submit_next()
-                outcomes.append(recorder.record(source, future.result(), clock()))
-                if progress is not None:
-                    progress(len(outcomes), len(due))
-        if in_flight:
-            pool.shutdown(wait=False, cancel_futures=True)
-        recorder.flush()
-    return RefreshOutcome(tuple(outcomes))
+                record(in_flight.pop(future), future.result())
+            if done:
+                exhausted = False
+        # Stopping: record what finishes before the deadline, give the rest back.
+        deadline = time.monotonic() + grace_seconds
+        while in_flight and time.monotonic() < deadline:
+            done, _ = wait(
+                in_flight, timeout=deadline - time.monotonic(), return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                record(in_flight.pop(future), future.result())
+        try:
+            recorder.flush()
+        except StoreError as exc:
+            if not tolerate_store_errors:
+                raise
+            log.error("not-modified marks not stored: %s", exc)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return BatchOutcome(outcomes, list(in_flight.values()))
 
 
 @contextmanager
-def _parser(settings: Settings, due: int) -> Iterator[Parser]:
+def parser_for(settings: Settings, due: int) -> Iterator[Parser]:
     """``parse_feed`` in a pool of processes when the work is big enough to pay for them."""
     processes = settings.fetch.parse_processes or os.cpu_count() or 1
     if processes <= 1 or due < PROCESS_POOL_THRESHOLD:
@@ -176,20 +275,6 @@ def _parser(settings: Settings, due: int) -> Iterator[Parser]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-#: How long a discovered feed may fail before its homepage is searched for a feed again.
-REDISCOVER_AFTER = timedelta(days=3)
-
-
-def needs_rediscovery(source: Source, now: datetime) -> bool:
-    """A feed found by discovery that has been failing for long (pure)."""
-    return (
-        source.feed_url is not None
-        and source.feed_url != source.url
-        and source.first_failure_at is not None
-        and now - source.first_failure_at >= REDISCOVER_AFTER
-    )
-
-
 def fetch_source(
     fetcher: Fetcher, source: Source, parse: Parser = parse_feed, rediscover: bool = False
 ) -> Attempt:
@@ -199,15 +284,15 @@ def fetch_source(
     none that works, the stored feed URL is fetched as usual.
     """
     url = source.feed_url or source.url
-    if rediscover:
-        found = _rediscover(fetcher, source, parse)
-        if found is not None:
-            return found
     try:
+        if rediscover:
+            found = _rediscover(fetcher, source, parse)
+            if found is not None:
+                return found
         result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
         if isinstance(result, NotModified):
             return result
-        if source.body_hash is not None and result.body_hash == source.body_hash:
+        if same_body(source.body_hash, result.body_hash):
             # The same bytes again: a server without validators; nothing to parse or write.
             return NotModified(
                 url=result.url,
@@ -225,9 +310,9 @@ def fetch_source(
         return _FeedFetched(replace(result, content=b"", digest=result.body_hash), feed)
     except SourceError as exc:
         return exc
-    except Exception as exc:  # a bug in a library must not stop the other sources
-        log.exception("source=%s unexpected error", url)
-        return SourceError(f"{url}: unexpected error: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a bug must not stop the other sources, nor blame this one
+        log.exception("source=%s bug (not recorded on the source)", url)
+        return Bug(url, f"{type(exc).__name__}: {exc}")
 
 
 def _rediscover(fetcher: Fetcher, source: Source, parse: Parser) -> _FeedFetched | None:
@@ -282,12 +367,16 @@ class Recorder:
     def record(self, source: Source, attempt: Attempt, now: datetime) -> SourceOutcome:
         url = source.feed_url or source.url
         interval = source.interval or self.schedule.min_interval
+        if isinstance(attempt, Bug):
+            return SourceOutcome(url, "bug", error=attempt.error)
         if isinstance(attempt, SourceError):
             return _record_failure(
                 self.store, source, attempt, now, interval, self.schedule, self.rng
             )
         if isinstance(attempt, NotModified):
-            publisher = _longest(source.publisher_interval, http_freshness(attempt.headers, now))
+            publisher = publisher_interval(
+                source.publisher_interval, http_freshness(attempt.headers, now)
+            )
             next_check = next_check_after_success(now, interval, publisher, self.rng)
             self._not_modified.append((source.id, attempt, now, next_check))
             if len(self._not_modified) >= self.BATCH:
@@ -318,9 +407,10 @@ def _record_feed(
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
     feed, fetched = attempt.feed, attempt.fetched
     interval = posting_interval(feed.entries, now, schedule)
-    publisher = _longest(feed.publisher_interval, http_freshness(fetched.headers, now))
+    publisher = publisher_interval(feed.publisher_interval, http_freshness(fetched.headers, now))
     next_check = next_check_after_success(now, interval, publisher, rng)
-    new, updated = store.store_feed(
+    new, updated = store_fetched_feed(
+        store,
         source.id,
         fetched,
         feed,
@@ -342,6 +432,34 @@ def _record_feed(
     return SourceOutcome(url, "ok", new=new, updated=updated)
 
 
+def store_fetched_feed(
+    store: Store,
+    source_id: int,
+    fetched: Fetched,
+    feed: ParsedFeed,
+    now: datetime,
+    next_check_at: datetime,
+    interval: timedelta,
+    *,
+    clamp_future: bool = True,
+    has_entries: bool = True,
+) -> tuple[int, int]:
+    """Read the stored identities, decide, and have the store apply it; (new, updated).
+
+    ``has_entries=False`` (a source fetched for the first time) skips the read. The
+    read and the write are two transactions: a source is only updated by whoever holds it
+    (one refresh at a time, or one worker's lease).
+    """
+    by_key: dict[str, EntryIdentity] = {}
+    by_url: dict[str, EntryIdentity] = {}
+    if has_entries:
+        by_key, by_url = store.entry_identities(
+            source_id, [e.key for e in feed.entries], [e.url for e in feed.entries]
+        )
+    intents = entry_intents(feed.entries, by_key, by_url, now, clamp=clamp_future)
+    return store.store_feed(source_id, fetched, feed, now, next_check_at, interval, intents)
+
+
 def _record_failure(
     store: Store,
     source: Source,
@@ -355,7 +473,7 @@ def _record_failure(
     failures = source.failure_count + 1
     status = error.status if isinstance(error, HTTPStatusError) else None
     not_before = retry_after(error.retry_after, now) if isinstance(error, HTTPStatusError) else None
-    gone = status == 410
+    gone = is_gone(status)
     next_check = next_check_after_failure(now, interval, failures, rng, schedule, not_before)
     store.record_failure(source.id, error, now, next_check, retry_after=not_before, gone=gone)
     log.warning(
@@ -367,12 +485,3 @@ def _record_failure(
         str(error),
     )
     return SourceOutcome(url, "gone" if gone else "error", error=str(error))
-
-
-#: However long a publisher asks us to wait, a source is checked at least weekly.
-PUBLISHER_CAP = timedelta(days=7)
-
-
-def _longest(*intervals: timedelta | None) -> timedelta | None:
-    present = [i for i in intervals if i is not None]
-    return min(max(present), PUBLISHER_CAP) if present else None

@@ -2,8 +2,8 @@
 
 Several workers (on one machine or many) share one database; ``Store.claim_due``
 makes sure no two hold the same source, and a lease that expires frees the
-sources of a worker that died. Fetching and recording are the refresh
-pipeline's own (``refresh.fetch_source`` and ``refresh.Recorder``).
+sources of a worker that died. Fetching, re-discovery, parsing and recording
+are the refresh pipeline's own (``pipeline.run_batch``).
 """
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ import os
 import random
 import socket
 import threading
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
-from aggregator.errors import StoreError
+from aggregator.blogroll import load_blogroll
+from aggregator.errors import BlogrollError, StoreError
 from aggregator.fetch.http import Fetcher
-from aggregator.models import RefreshOutcome, Source, SourceOutcome
+from aggregator.models import RefreshOutcome, Source
 from aggregator.settings import Settings
 from aggregator.store import Store
-from aggregator.update.pipeline import Attempt, Clock, Recorder, fetch_source, schedule_of
+from aggregator.update.pipeline import Clock, explicit_feed_urls, parser_for, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -57,68 +56,41 @@ class Worker:
     def tick(self) -> RefreshOutcome:
         """Work until no source is due (or ``stop``); returns what was fetched."""
         lease = timedelta(seconds=self.settings.worker.lease_seconds)
-        recorder = Recorder(
-            self.store,
-            schedule_of(self.settings),
-            self._rng,
-            self.settings.content.clamp_future_dates,
-        )
-        outcomes: list[SourceOutcome] = []
-        threads = self.settings.fetch.workers
-        pool = ThreadPoolExecutor(threads, thread_name_prefix="fetch")
-        in_flight: dict[Future[Attempt], Source] = {}
-        try:
-            while not self.stop.is_set():
-                # Keep the pool busy: claim more as soon as there is room.
-                if len(in_flight) < threads:
-                    room = min(self.settings.worker.batch, 2 * threads - len(in_flight))
-                    claimed = self.store.claim_due(self.owner, self.clock(), lease, room)
-                    for source in claimed:
-                        in_flight[pool.submit(fetch_source, self.fetcher, source)] = source
-                    if claimed:
-                        log.debug("worker=%s claimed=%d", self.owner, len(claimed))
-                if not in_flight:
-                    break
-                done, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._record(in_flight.pop(future), future.result(), recorder, outcomes)
-            self._finish(in_flight, recorder, outcomes)
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-        return RefreshOutcome(tuple(outcomes))
+        limit = self.settings.worker.batch
 
-    def _record(
-        self, source: Source, attempt: Attempt, recorder: Recorder, outcomes: list[SourceOutcome]
-    ) -> None:
-        try:
-            outcome = recorder.record(source, attempt, self.clock())
-        except StoreError as exc:
-            # The lease runs out and another worker (or this one) fetches it again.
-            log.error("worker=%s source=%s not stored: %s", self.owner, source.url, exc)
-            return
-        outcomes.append(outcome)
+        def claim(n: int) -> list[Source]:
+            claimed = self.store.claim_due(self.owner, self.clock(), lease, min(limit, n))
+            if claimed:
+                log.debug("worker=%s claimed=%d", self.owner, len(claimed))
+            return claimed
 
-    def _finish(
-        self,
-        in_flight: dict[Future[Attempt], Source],
-        recorder: Recorder,
-        outcomes: list[SourceOutcome],
-    ) -> None:
-        """Stopping: record what finishes before the deadline, give the rest back."""
-        deadline = time.monotonic() + self.settings.worker.shutdown_seconds
-        while in_flight and time.monotonic() < deadline:
-            done, _ = wait(
-                in_flight, timeout=deadline - time.monotonic(), return_when=FIRST_COMPLETED
+        with parser_for(self.settings, limit) as parse:
+            batch = run_batch(
+                claim,
+                settings=self.settings,
+                store=self.store,
+                fetcher=self.fetcher,
+                clock=self.clock,
+                explicit_feed_urls=self._explicit_feed_urls(),
+                stop=self.stop,
+                rng=self._rng,
+                parse=parse,
+                grace_seconds=self.settings.worker.shutdown_seconds,
+                tolerate_store_errors=True,
             )
-            for future in done:
-                self._record(in_flight.pop(future), future.result(), recorder, outcomes)
-        try:
-            recorder.flush()
-        except StoreError as exc:
-            log.error("worker=%s not-modified marks not stored: %s", self.owner, exc)
-        if in_flight:
-            released = self.store.release_leases(self.owner, [s.id for s in in_flight.values()])
+        if batch.unfinished:
+            released = self.store.release_leases(self.owner, [s.id for s in batch.unfinished])
             log.info("worker=%s released=%d unfinished", self.owner, released)
+        return RefreshOutcome(tuple(batch.outcomes))
+
+    def _explicit_feed_urls(self) -> frozenset[str] | None:
+        """The blogs whose feed the owner gave; ``None`` (re-discover nothing) when the
+        blogroll cannot be read here."""
+        try:
+            return explicit_feed_urls(load_blogroll(self.settings.blogroll.file).entries)
+        except BlogrollError as exc:
+            log.warning("worker=%s blogroll not read, no rediscovery: %s", self.owner, exc)
+            return None
 
     def run(self) -> None:
         """Tick every ``tick_seconds`` until ``stop``; a database error waits and retries."""

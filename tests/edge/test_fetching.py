@@ -18,8 +18,10 @@ from aggregator.app import App
 from aggregator.errors import AddressRefused, RedirectError
 from aggregator.fetch.http import Fetcher
 from aggregator.fetch.ssrf import AddressPolicy
-from aggregator.models import Fetched, NotModified, Source
+from aggregator.metrics import Metrics
+from aggregator.models import Fetched, FetchResult, NotModified, Source
 from aggregator.settings import FetchSettings, load_settings
+from aggregator.update.pipeline import refresh
 from tests.support.feeds import FeedItem, day, rss2_feed
 from tests.support.server import FeedServer
 from tests.support.site import Site
@@ -589,3 +591,37 @@ def test_a_feed_the_owner_gave_is_not_replaced_by_discovery(
         app.refresh(every=True)
         assert only_source(app).feed_url == feed
     assert feed_server.requests_to("/") == []
+
+
+# -- a bug here is not the source's fault ----------------------------------------------------
+
+
+class BuggyFetcher(Fetcher):
+    """A fetcher with a fault of ours in it: it raises something no source can cause."""
+
+    def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        raise KeyError("a bug")
+
+
+def test_a_bug_is_logged_with_its_traceback_and_not_recorded_on_the_source(
+    site: Site, feed_server: FeedServer, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feed_server.serve("/feed.xml", b"down", status=500)
+    site.write_blogroll([("Blog", "https://blog.example/", url)])
+    with app_for(site, clock) as app:
+        app.refresh()
+        before = only_source(app)
+        assert before.failure_count == 1
+        clock.advance(timedelta(hours=1))
+        buggy = BuggyFetcher(app.settings.fetch, app.settings.site.url)
+        outcome = refresh(app.settings, app.store, buggy, clock, every=True)
+        after = only_source(app)
+    assert [(s.result, s.error) for s in outcome.sources] == [("bug", "KeyError: 'a bug'")]
+    assert after == before, "the source keeps its state and is tried again next time"
+    (record,) = [r for r in caplog.records if "bug" in r.getMessage()]
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
+    metrics = Metrics()
+    metrics.refreshed(outcome)
+    assert b"aggregator_pipeline_bugs_total 1.0" in metrics.render()

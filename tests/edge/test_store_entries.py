@@ -13,6 +13,7 @@ import pytest
 from aggregator.models import BlogrollEntry, Fetched, ParsedFeed
 from aggregator.parse import parse_feed
 from aggregator.store import Store
+from aggregator.update.pipeline import store_fetched_feed
 
 FEED_URL = "https://ids.example/feed.xml"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -50,8 +51,15 @@ def feed(*items: str, extra: str = "") -> ParsedFeed:
 def store_at(store: Store, parsed: ParsedFeed, now: datetime, **kwargs: bool) -> tuple[int, int]:
     (source,) = store.list_sources()
     fetched = Fetched(FEED_URL, 200, b"", {}, None, None)
-    return store.store_feed(
-        source.id, fetched, parsed, now, now + timedelta(hours=1), timedelta(hours=1), **kwargs
+    return store_fetched_feed(
+        store,
+        source.id,
+        fetched,
+        parsed,
+        now,
+        now + timedelta(hours=1),
+        timedelta(hours=1),
+        **kwargs,
     )
 
 

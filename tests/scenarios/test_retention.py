@@ -10,6 +10,7 @@ import pytest
 from aggregator.models import BlogrollEntry, Fetched
 from aggregator.parse import parse_feed
 from aggregator.store import Store
+from aggregator.update.pipeline import store_fetched_feed
 from tests.support.feeds import FeedItem, day, rss2_feed
 from tests.support.server import FeedServer
 from tests.support.site import Site
@@ -25,7 +26,7 @@ def stored(store: Store, url: str, days: range) -> None:
     feed = parse_feed(body, url)
     (source,) = [s for s in store.list_sources() if s.url == url]
     fetched = Fetched(url, 200, body, {}, None, None)
-    store.store_feed(source.id, fetched, feed, NOW, NOW, timedelta(hours=1))
+    store_fetched_feed(store, source.id, fetched, feed, NOW, NOW, timedelta(hours=1))
 
 
 @pytest.fixture

@@ -1,46 +1,23 @@
-"""Pure decisions: which entries to store, when to check a source again, what the river shows."""
+"""What the river shows: posts and entries merged into one timeline (pure)."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.models import ParsedEntry, Post, StoredEntry
+from aggregator.models import Post, StoredEntry
 from aggregator.publish.timeline import build_timeline, entry_id
 from aggregator.settings import SiteSettings
-from aggregator.update.policy import (
-    Schedule,
-    decide_entries,
-    next_check_after_failure,
-    next_check_after_success,
-)
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
-HOUR = timedelta(hours=1)
 SITE = SiteSettings(title="Kim's reading room", url="https://kim.example.org/", author="Kim")
-
-SCHEDULE = Schedule()
 
 
 def day(n: int) -> datetime:
     """Noon on June ``n``, 2024."""
     return datetime(2024, 6, n, 12, 0, tzinfo=UTC)
-
-
-def parsed(key: str, title: str = "A title", summary: str = "Summary.") -> ParsedEntry:
-    return ParsedEntry(
-        key=key,
-        url=f"https://blog.example/{key}",
-        title=title,
-        author=None,
-        published=day(1),
-        updated=day(1),
-        summary=summary,
-        content_html=f"<p>{summary}</p>",
-    )
 
 
 def stored(
@@ -82,174 +59,6 @@ def post(slug: str, published: datetime, title: str | None = None) -> Post:
         summary="",
         content_html="<p>Mine.</p>",
     )
-
-
-class UpperBound(random.Random):
-    """A random source that always picks the largest value, to see the bare delay."""
-
-    def uniform(self, a: float, b: float) -> float:
-        return b
-
-
-# -- decide_entries -------------------------------------------------------------------------
-
-
-def test_entries_not_stored_yet_are_new() -> None:
-    decision = decide_entries([parsed("a"), parsed("b")], {})
-
-    assert [e.key for e in decision.new] == ["a", "b"]
-    assert decision.changed == ()
-
-
-def test_entries_stored_with_the_same_hash_are_dropped() -> None:
-    entry = parsed("a")
-
-    decision = decide_entries([entry], {"a": entry.content_hash})
-
-    assert decision.new == ()
-    assert decision.changed == ()
-
-
-def test_entries_stored_with_another_hash_are_changed() -> None:
-    before = parsed("a", summary="First draft.")
-    after = parsed("a", summary="Typo fixed.")
-
-    decision = decide_entries([after], {"a": before.content_hash})
-
-    assert decision.new == ()
-    assert decision.changed == (after,)
-
-
-def test_new_changed_and_unchanged_entries_in_one_feed() -> None:
-    unchanged, changed, new = parsed("u"), parsed("c", title="Renamed"), parsed("n")
-    stored_hashes = {"u": unchanged.content_hash, "c": parsed("c").content_hash, "gone": "x"}
-
-    decision = decide_entries([new, changed, unchanged], stored_hashes)
-
-    assert decision.new == (new,)
-    assert decision.changed == (changed,)
-
-
-def test_a_key_repeated_in_one_feed_keeps_the_first_occurrence() -> None:
-    first = parsed("dup", title="Newest copy")
-    second = parsed("dup", title="Older copy")
-
-    decision = decide_entries([first, second, parsed("other")], {})
-
-    assert [e.title for e in decision.new] == ["Newest copy", "A title"]
-
-
-def test_a_repeated_key_that_is_stored_is_judged_by_its_first_occurrence() -> None:
-    first = parsed("dup", title="Same as stored")
-    second = parsed("dup", title="Different")
-
-    decision = decide_entries([first, second], {"dup": first.content_hash})
-
-    assert decision.new == ()
-    assert decision.changed == ()
-
-
-@pytest.mark.parametrize(
-    "field",
-    ["url", "title", "author", "summary", "content_html"],
-)
-def test_content_hash_changes_with_every_visible_field(field: str) -> None:
-    entry = parsed("a")
-
-    assert replace(entry, **{field: "something else"}).content_hash != entry.content_hash
-
-
-def test_content_hash_ignores_dates() -> None:
-    entry = parsed("a")
-    moved = replace(entry, published=day(2), updated=day(3))
-
-    assert moved.content_hash == entry.content_hash
-
-
-# -- next check after success ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("interval", [timedelta(minutes=5), HOUR, timedelta(hours=6)])
-def test_next_check_after_success_is_one_interval_within_ten_percent(
-    interval: timedelta,
-) -> None:
-    for seed in range(50):
-        when = next_check_after_success(NOW, interval, None, random.Random(seed))
-
-        assert NOW + interval * 0.9 <= when <= NOW + interval * 1.1, seed
-
-
-def test_next_check_after_success_spreads_sources_apart() -> None:
-    rng = random.Random(7)
-
-    times = {next_check_after_success(NOW, HOUR, None, rng) for _ in range(50)}
-
-    assert len(times) == 50
-
-
-def test_next_check_after_success_is_reproducible_with_a_seed() -> None:
-    first = next_check_after_success(NOW, HOUR, None, random.Random(42))
-    again = next_check_after_success(NOW, HOUR, None, random.Random(42))
-
-    assert first == again
-
-
-# -- next check after failure ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("failures", "delay"),
-    [
-        (1, HOUR),
-        (2, 2 * HOUR),
-        (3, 4 * HOUR),
-        (4, 8 * HOUR),
-        (5, 16 * HOUR),
-        (6, SCHEDULE.max_backoff),
-        (30, SCHEDULE.max_backoff),
-        (10_000, SCHEDULE.max_backoff),
-    ],
-)
-def test_backoff_doubles_per_failure_up_to_one_day(failures: int, delay: timedelta) -> None:
-    assert next_check_after_failure(NOW, HOUR, failures, UpperBound(), SCHEDULE) == NOW + delay
-
-
-def test_zero_failures_waits_one_interval() -> None:
-    assert next_check_after_failure(NOW, HOUR, 0, UpperBound(), SCHEDULE) == NOW + HOUR
-
-
-def test_backoff_grows_with_each_failure_whatever_the_jitter() -> None:
-    for seed in range(50):
-        rng = random.Random(seed)
-
-        delays = [next_check_after_failure(NOW, HOUR, n, rng, SCHEDULE) - NOW for n in range(1, 6)]
-
-        assert delays == sorted(delays), seed
-        assert len(set(delays)) == len(delays), seed
-        assert delays[-1] > 8 * HOUR, seed
-
-
-@pytest.mark.parametrize("failures", [1, 3, 5, 8, 20, 100])
-@pytest.mark.parametrize("interval", [timedelta(minutes=10), HOUR, timedelta(days=3)])
-def test_backoff_never_exceeds_one_day(failures: int, interval: timedelta) -> None:
-    for seed in range(20):
-        when = next_check_after_failure(NOW, interval, failures, random.Random(seed), SCHEDULE)
-
-        assert NOW < when <= NOW + timedelta(days=1), seed
-
-
-def test_backoff_jitter_only_shortens_the_delay_by_at_most_twenty_percent() -> None:
-    for seed in range(50):
-        when = next_check_after_failure(NOW, HOUR, 3, random.Random(seed), SCHEDULE)
-
-        assert NOW + 4 * HOUR * 0.8 <= when <= NOW + 4 * HOUR, seed
-
-
-def test_backoff_from_a_seeded_random_is_reproducible() -> None:
-    first = next_check_after_failure(NOW, HOUR, 4, random.Random(3), SCHEDULE)
-    again = next_check_after_failure(NOW, HOUR, 4, random.Random(3), SCHEDULE)
-
-    assert first == again
 
 
 # -- build_timeline --------------------------------------------------------------------------------

@@ -1,0 +1,288 @@
+"""Entries: written from fetched feeds as the update computed them, read for pages, pruned."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from aggregator.models import (
+    EntryIdentity,
+    EntryIntents,
+    Fetched,
+    Headline,
+    ParsedFeed,
+    StoredEntry,
+)
+from aggregator.store.rows import (
+    ENTRIES,
+    SOURCES,
+    StoreBase,
+    _entry_fields,
+    _identity,
+    _move,
+    _stored_entry,
+    _success_fields,
+)
+from aggregator.store.schema import EntryRow, SourceRow
+
+
+class EntriesMixin(StoreBase):
+    def entry_identities(
+        self, source_id: int, keys: Sequence[str], urls: Sequence[str | None]
+    ) -> tuple[dict[str, EntryIdentity], dict[str, EntryIdentity]]:
+        """What an update matches a fetched feed against: the source's stored entries with
+        one of ``keys``, and by link those with ``urls[i]`` where ``keys[i]`` was not found."""
+        with self._session() as session:
+            by_key = self._entries_where(session, source_id, EntryRow.key, keys)
+            unmatched = [u for k, u in zip(keys, urls, strict=True) if u and k not in by_key]
+            by_url = {
+                r.url: r
+                for r in self._entries_where(session, source_id, EntryRow.url, unmatched).values()
+                if r.url
+            }
+            return (
+                {k: _identity(r) for k, r in by_key.items()},
+                {u: _identity(r) for u, r in by_url.items()},
+            )
+
+    def store_feed(
+        self,
+        source_id: int,
+        fetched: Fetched,
+        feed: ParsedFeed,
+        now: datetime,
+        next_check_at: datetime,
+        interval: timedelta,
+        intents: EntryIntents,
+    ) -> tuple[int, int]:
+        """Apply a fetched feed: its entry ``intents`` and the source's new state, in one
+        transaction; returns (new, updated). Written with Core statements: this is the
+        hot path of a refresh, run once per changed feed.
+        """
+        with self._session() as session:
+            if intents.inserts:
+                # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
+                rows = [
+                    {
+                        "source_id": source_id,
+                        "key": i.entry.key,
+                        "first_seen_at": now,
+                        "sort_at": i.sort_at,
+                        "previous_content_hash": None,
+                        **_entry_fields(i.entry, i.published, i.updated),
+                    }
+                    for i in intents.inserts
+                ]
+                session.connection().execute(insert(ENTRIES), rows)
+            for u in intents.updates:
+                session.connection().execute(
+                    update(ENTRIES)
+                    .where(ENTRIES.c.id == u.id)
+                    .values(
+                        **_entry_fields(u.entry, u.published, u.updated),
+                        previous_content_hash=u.previous_content_hash,
+                        sort_at=u.sort_at,
+                    )
+                )
+            values: dict[str, Any] = {
+                "site_url": func.coalesce(SOURCES.c.site_url, feed.site_url),
+                "feed_description": feed.description,
+                "feed_icon": feed.icon,
+                "feed_language": feed.language,
+                "etag": fetched.etag,
+                "last_modified": fetched.last_modified,
+                "last_http_status": fetched.status,
+                "body_hash": fetched.body_hash,
+                "interval_seconds": int(interval.total_seconds()),
+                "publisher_interval_seconds": (
+                    int(feed.publisher_interval.total_seconds())
+                    if feed.publisher_interval
+                    else None
+                ),
+                **_success_fields("ok", now, next_check_at),
+            }
+            if feed.title:
+                values["feed_title"] = feed.title
+            session.connection().execute(
+                update(SOURCES).where(SOURCES.c.id == source_id).values(**values)
+            )
+            if fetched.permanent_url:
+                _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)
+            return len(intents.inserts), len(intents.updates)
+
+    @staticmethod
+    def _entries_where(
+        session: Session, source_id: int, column: Any, values: Sequence[str | None]
+    ) -> dict[str, Any]:
+        """A source's entries whose ``column`` is one of ``values``, by that value.
+
+        Only the columns matching needs are read, never the content.
+        """
+        wanted = sorted({v for v in values if v})
+        found: dict[str, Any] = {}
+        # Chunked so that a huge feed stays under the databases' parameter limits.
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = (
+                select(
+                    EntryRow.id,
+                    EntryRow.key,
+                    EntryRow.url,
+                    EntryRow.content_hash,
+                    EntryRow.previous_content_hash,
+                    EntryRow.first_seen_at,
+                )
+                .where(EntryRow.source_id == source_id, column.in_(chunk))
+                .order_by(EntryRow.id)
+            )
+            for entry_row in session.execute(query):
+                found.setdefault(getattr(entry_row, column.key), entry_row)
+        return found
+
+    def recent_entries(self, limit: int, *, source_id: int | None = None) -> list[StoredEntry]:
+        """The newest entries, newest first, with their sources' names."""
+        query = (
+            select(EntryRow, SourceRow)
+            .join(SourceRow, SourceRow.id == EntryRow.source_id)
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+            .limit(limit)
+        )
+        if source_id is not None:
+            query = query.where(EntryRow.source_id == source_id)
+        with self._session() as session:
+            return [_stored_entry(e, s) for e, s in session.execute(query)]
+
+    def latest_entries_by_source(self) -> dict[int, StoredEntry]:
+        """Each source's newest entry, for the blogroll page."""
+        newest = (
+            select(EntryRow.source_id, func.max(EntryRow.sort_at).label("sort_at"))
+            .group_by(EntryRow.source_id)
+            .subquery()
+        )
+        query = (
+            select(EntryRow, SourceRow)
+            .join(SourceRow, SourceRow.id == EntryRow.source_id)
+            .join(
+                newest,
+                (newest.c.source_id == EntryRow.source_id) & (newest.c.sort_at == EntryRow.sort_at),
+            )
+        )
+        with self._session() as session:
+            latest: dict[int, StoredEntry] = {}
+            for e, s in session.execute(query):
+                latest.setdefault(s.id, _stored_entry(e, s))
+            return latest
+
+    def recent_entries_of(self, source_ids: Sequence[int], limit: int) -> list[StoredEntry]:
+        """The newest entries of some sources (a blogroll category), newest first."""
+        if not source_ids:
+            return []
+        query = (
+            select(EntryRow, SourceRow)
+            .join(SourceRow, SourceRow.id == EntryRow.source_id)
+            .where(EntryRow.source_id.in_(list(source_ids)))
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [_stored_entry(e, s) for e, s in session.execute(query)]
+
+    def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
+        """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
+        query = (
+            select(
+                EntryRow.title,
+                EntryRow.url,
+                EntryRow.published_at,
+                EntryRow.sort_at,
+                EntryRow.source_id,
+            )
+            .where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
+            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+        )
+        with self._session() as session:
+            return [
+                Headline(title, url, published or sort_at, source_id)
+                for title, url, published, sort_at, source_id in session.execute(query)
+            ]
+
+    def entries_digest(self, start: datetime, end: datetime) -> tuple[int, str]:
+        """How many entries have ``start <= sort_at < end``, and a cheap summary of them.
+
+        The summary changes when an entry in the range is added, removed, retitled
+        to a different length, moved or updated; the monthly archives use it to
+        skip rendering a month whose page is already right.
+        """
+        query = select(
+            func.count(),
+            func.sum(EntryRow.id),
+            func.sum(func.length(EntryRow.title)),
+            func.sum(func.length(func.coalesce(EntryRow.url, ""))),
+            func.max(EntryRow.updated_at),
+            func.max(EntryRow.sort_at),
+            func.sum(EntryRow.source_id),
+        ).where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
+        with self._session() as session:
+            row = session.execute(query).one()
+        return int(row[0] or 0), "|".join(str(value) for value in row)
+
+    def newest_entry_date(self) -> datetime | None:
+        """When the newest stored entry was published."""
+        with self._session() as session:
+            value = session.scalar(select(func.max(EntryRow.sort_at)))
+        if isinstance(value, str):  # an aggregate bypasses the column type on SQLite
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def prune(
+        self,
+        now: datetime,
+        *,
+        max_age: timedelta | None,
+        per_source: int | None,
+        keep: Collection[int] = (),
+    ) -> int:
+        """Delete entries older than ``max_age`` or beyond the newest ``per_source`` of a blog.
+
+        Entries in ``keep`` (what the pages show) and entries of the owner's own
+        feed are never deleted. Returns how many were.
+        """
+        if not max_age and not per_source:
+            return 0
+        own = select(SourceRow.id).where(SourceRow.is_own.is_(True))
+        doomed: set[int] = set()
+        with self._session() as session:
+            if max_age:
+                old = select(EntryRow.id).where(
+                    EntryRow.sort_at < now - max_age, EntryRow.source_id.not_in(own)
+                )
+                doomed.update(session.scalars(old))
+            if per_source:
+                rank = (
+                    func.row_number()
+                    .over(
+                        partition_by=EntryRow.source_id,
+                        order_by=(EntryRow.sort_at.desc(), EntryRow.id.desc()),
+                    )
+                    .label("rank")
+                )
+                ranked = select(EntryRow.id, rank).where(EntryRow.source_id.not_in(own)).subquery()
+                beyond = select(ranked.c.id).where(ranked.c.rank > per_source)
+                doomed.update(session.scalars(beyond))
+            doomed.difference_update(keep)
+            ids = sorted(doomed)
+            for start in range(0, len(ids), 500):
+                session.execute(delete(EntryRow).where(EntryRow.id.in_(ids[start : start + 500])))
+        return len(doomed)

@@ -1,0 +1,211 @@
+"""Shared by the store's parts: the tables, the session, and row ↔ model conversions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    and_,
+    or_,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from aggregator.errors import StoreError
+from aggregator.models import (
+    Enclosure,
+    EntryIdentity,
+    ParsedEntry,
+    Recommended,
+    Source,
+    StoredEntry,
+)
+from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
+
+# The tables themselves, for Core statements on the hot path (no ORM bookkeeping).
+ENTRIES = cast(Table, EntryRow.__table__)
+SOURCES = cast(Table, SourceRow.__table__)
+
+
+class StoreBase:
+    """The engine and one transaction per call; the parts of ``Store`` build on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database {self.display_url}: {_reason(exc)}") from exc
+
+
+def due_clause(now: datetime, *, every: bool = False) -> ColumnElement[bool]:
+    """What "due" means, once, for ``due_sources`` and ``claim_due``: not gone, past any
+    Retry-After, next check come (any time with ``every``), and not leased to a worker."""
+    conditions = [
+        SourceRow.gone_at.is_(None),
+        or_(SourceRow.retry_after.is_(None), SourceRow.retry_after <= now),
+        or_(SourceRow.lease_expires_at.is_(None), SourceRow.lease_expires_at <= now),
+    ]
+    if not every:
+        conditions.append(or_(SourceRow.next_check_at.is_(None), SourceRow.next_check_at <= now))
+    return and_(*conditions)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).strip().splitlines()[0]
+
+
+def _success_fields(result: str, now: datetime, next_check_at: datetime) -> dict[str, Any]:
+    """A source's state after a successful fetch: every failure mark cleared."""
+    return {
+        "last_fetched_at": now,
+        "last_result": result,
+        "last_error_kind": None,
+        "last_error": None,
+        "failure_count": 0,
+        "first_failure_at": None,
+        "retry_after": None,
+        "gone_at": None,
+        "next_check_at": next_check_at,
+        # Recording the result is the end of the fetch: the lease, if any, is over.
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+
+
+def _record_success(row: SourceRow, result: str, now: datetime, next_check_at: datetime) -> None:
+    for name, value in _success_fields(result, now, next_check_at).items():
+        setattr(row, name, value)
+
+
+def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) -> None:
+    """Follow a permanent redirect: the new URL is fetched, the old one kept as an alias."""
+    old = row.feed_url or row.url
+    if not new_url or new_url == old:
+        return
+    if session.get(SourceAliasRow, old) is None:
+        session.add(SourceAliasRow(url=old, source_id=row.id, created_at=now))
+    stale = session.get(SourceAliasRow, new_url)
+    if stale is not None:
+        session.delete(stale)
+    row.feed_url = new_url
+    row.moved_at = now
+
+
+def _entry_fields(
+    entry: ParsedEntry, published: datetime | None, updated: datetime | None
+) -> dict[str, Any]:
+    return {
+        "url": entry.url,
+        "title": entry.title,
+        "author": entry.author,
+        "published_at": published,
+        "updated_at": updated,
+        "summary": entry.summary,
+        "content_html": entry.content_html,
+        "content_hash": entry.content_hash,
+        "enclosures": [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures]
+        or None,
+    }
+
+
+def _identity(row: Any) -> EntryIdentity:
+    return EntryIdentity(
+        id=row.id,
+        key=row.key,
+        url=row.url,
+        content_hash=row.content_hash,
+        previous_content_hash=row.previous_content_hash,
+        first_seen_at=row.first_seen_at,
+    )
+
+
+def _enclosures(value: Any) -> tuple[Enclosure, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Enclosure(str(e["url"]), e.get("type"), e.get("length"))
+        for e in value
+        if isinstance(e, dict) and e.get("url")
+    )
+
+
+def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> Source:
+    return Source(
+        id=row.id,
+        url=row.url,
+        feed_url=row.feed_url,
+        site_url=row.site_url,
+        title=row.title,
+        feed_title=row.feed_title,
+        category=row.category,
+        note=row.note,
+        recommended=tuple(Recommended(r["title"], r["url"]) for r in row.recommended or []),
+        position=row.position,
+        active=row.active,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_fetched_at=row.last_fetched_at,
+        last_result=row.last_result,
+        last_http_status=row.last_http_status,
+        last_error_kind=row.last_error_kind,
+        last_error=row.last_error,
+        failure_count=row.failure_count,
+        next_check_at=row.next_check_at,
+        entry_count=entry_count,
+        first_failure_at=row.first_failure_at,
+        last_failure_at=row.last_failure_at,
+        retry_after=row.retry_after,
+        gone_at=row.gone_at,
+        moved_at=row.moved_at,
+        body_hash=row.body_hash,
+        publisher_interval=_seconds(row.publisher_interval_seconds),
+        interval=_seconds(row.interval_seconds),
+        aliases=aliases,
+        feed_description=row.feed_description,
+        feed_icon=row.feed_icon,
+        feed_language=row.feed_language,
+        is_own=bool(row.is_own),
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
+    )
+
+
+def _seconds(value: int | None) -> timedelta | None:
+    return timedelta(seconds=value) if value is not None else None
+
+
+def _stored_entry(e: EntryRow, s: SourceRow) -> StoredEntry:
+    return StoredEntry(
+        id=e.id,
+        key=e.key,
+        url=e.url,
+        title=e.title,
+        author=e.author,
+        published=e.published_at or e.sort_at,
+        updated=e.updated_at or e.published_at or e.sort_at,
+        summary=e.summary,
+        content_html=e.content_html,
+        source_id=s.id,
+        source_title=s.title or s.feed_title or s.site_url or s.url,
+        source_url=s.site_url,
+        source_feed_url=s.feed_url or s.url,
+        source_is_own=bool(s.is_own),
+        enclosures=_enclosures(e.enclosures),
+    )

@@ -1,0 +1,208 @@
+"""Sources: the blogroll synced in, listed, looked up, and what each fetch did to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    func,
+    select,
+)
+
+from aggregator.errors import SourceError
+from aggregator.models import (
+    BlogrollEntry,
+    NotModified,
+    Source,
+)
+from aggregator.store.rows import (
+    StoreBase,
+    _move,
+    _record_success,
+    _source,
+    due_clause,
+)
+from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    added: int
+    retired: int
+    kept: int
+
+
+class SourcesMixin(StoreBase):
+    def sync_blogroll(
+        self,
+        entries: Sequence[BlogrollEntry],
+        now: datetime,
+        *,
+        own_feed_url: str | None = None,
+    ) -> SyncOutcome:
+        """Make the active sources match the blogroll; retired sources keep their entries.
+
+        ``own_feed_url``, the owner's own blog feed, is followed as one more source
+        whose entries are own posts.
+        """
+        added = kept = retired = 0
+        with self._session() as session:
+            rows = {row.url: row for row in session.scalars(select(SourceRow))}
+            # A blog listed by its feed URL, a former feed URL or its new one is the same source.
+            by_feed = {row.feed_url: row for row in rows.values() if row.feed_url}
+            aliases = {
+                alias.url: session.get_one(SourceRow, alias.source_id)
+                for alias in session.scalars(select(SourceAliasRow))
+            }
+            wanted: set[str] = set()
+            if own_feed_url:
+                entries = [*entries, BlogrollEntry(url=own_feed_url, feed_url=own_feed_url)]
+            for position, entry in enumerate(entries):
+                row = rows.get(entry.url) or by_feed.get(entry.url) or aliases.get(entry.url)
+                if row is not None and row.url in wanted:
+                    continue  # listed twice under different URLs
+                if row is None:
+                    row = SourceRow(url=entry.url, created_at=now, failure_count=0)
+                    session.add(row)
+                    rows[entry.url] = row
+                    added += 1
+                else:
+                    kept += 1
+                wanted.add(row.url)
+                # An explicit feed URL wins; otherwise keep what discovery found.
+                if entry.feed_url:
+                    if row.feed_url != entry.feed_url:
+                        row.etag = row.last_modified = None
+                    row.feed_url = entry.feed_url
+                row.site_url = entry.site_url or row.site_url
+                row.title = entry.title
+                row.category = entry.category
+                row.note = entry.note
+                row.recommended = [{"title": r.title, "url": r.url} for r in entry.recommended]
+                row.position = position
+                row.active = True
+                row.is_own = entry.url == own_feed_url
+            for url, row in rows.items():
+                if url not in wanted and row.active:
+                    row.active = False
+                    retired += 1
+        return SyncOutcome(added=added, retired=retired, kept=kept)
+
+    def list_sources(
+        self,
+        *,
+        include_retired: bool = False,
+        ids: Sequence[int] | None = None,
+        where: ColumnElement[bool] | None = None,
+    ) -> list[Source]:
+        """Sources in blogroll order, with how many entries each has stored."""
+        counts = (
+            select(EntryRow.source_id, func.count().label("n"))
+            .group_by(EntryRow.source_id)
+            .subquery()
+        )
+        query = (
+            select(SourceRow, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.source_id == SourceRow.id)
+            .order_by(SourceRow.active.desc(), SourceRow.position, SourceRow.id)
+        )
+        if not include_retired:
+            query = query.where(SourceRow.active.is_(True))
+        if ids is not None:
+            query = query.where(SourceRow.id.in_(ids))
+        if where is not None:
+            query = query.where(where)
+        with self._session() as session:
+            aliases: dict[int, list[str]] = {}
+            for alias in session.scalars(
+                select(SourceAliasRow).order_by(SourceAliasRow.created_at)
+            ):
+                aliases.setdefault(alias.source_id, []).append(alias.url)
+            return [
+                _source(row, count, tuple(aliases.get(row.id, ())))
+                for row, count in session.execute(query)
+            ]
+
+    def due_sources(self, now: datetime, *, every: bool = False) -> list[Source]:
+        """Active sources whose next check has come (all active ones with ``every``).
+
+        Gone sources and sources whose Retry-After has not passed are never due.
+        """
+        return self.list_sources(where=due_clause(now, every=every))
+
+    def find_source(self, url: str) -> Source | None:
+        """The source listed, fed or formerly fed from ``url``."""
+        return next(
+            (
+                s
+                for s in self.list_sources(include_retired=True)
+                if url in (s.url, s.feed_url, *s.aliases)
+            ),
+            None,
+        )
+
+    def revive(self, source_id: int) -> None:
+        """Make a gone, rate-limited or failing source due now."""
+        with self._session() as session:
+            row = session.get_one(SourceRow, source_id)
+            row.gone_at = None
+            row.retry_after = None
+            row.next_check_at = None
+
+    def set_feed_url(self, source_id: int, feed_url: str, site_url: str | None) -> None:
+        """Remember the feed that discovery found for a homepage."""
+        with self._session() as session:
+            row = session.get_one(SourceRow, source_id)
+            row.feed_url = feed_url
+            row.site_url = row.site_url or site_url
+            row.etag = row.last_modified = None
+
+    def record_not_modified_many(
+        self, records: Sequence[tuple[int, NotModified, datetime, datetime]]
+    ) -> None:
+        """Record 304s or unchanged bodies: (source id, result, now, next check)."""
+        with self._session() as session:
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(SourceRow).where(SourceRow.id.in_([r[0] for r in records]))
+                )
+            }
+            for source_id, result, now, next_check_at in records:
+                row = rows[source_id]
+                row.last_http_status = result.status
+                row.etag = result.etag or row.etag
+                row.last_modified = result.last_modified or row.last_modified
+                _move(session, row, result.permanent_url, now)
+                _record_success(row, "not_modified", now, next_check_at)
+
+    def record_failure(
+        self,
+        source_id: int,
+        error: SourceError,
+        now: datetime,
+        next_check_at: datetime,
+        *,
+        retry_after: datetime | None = None,
+        gone: bool = False,
+    ) -> None:
+        """Record a failed fetch on its source; its stored entries are untouched."""
+        with self._session() as session:
+            row = session.get_one(SourceRow, source_id)
+            row.last_fetched_at = now
+            row.last_result = "error"
+            row.last_error_kind = error.kind
+            row.last_error = str(error)
+            row.last_http_status = getattr(error, "status", None)
+            if not row.failure_count:
+                row.first_failure_at = now
+            row.last_failure_at = now
+            row.failure_count = (row.failure_count or 0) + 1
+            row.next_check_at = next_check_at
+            row.retry_after = retry_after
+            row.lease_owner = row.lease_expires_at = None
+            if gone:
+                row.gone_at = row.gone_at or now
