@@ -303,3 +303,30 @@ def entry_intents(
 
 def _as_known(identity: EntryIdentity) -> Known:
     return Known(identity.key, identity.url, identity.content_hash, identity.previous_content_hash)
+
+
+@dataclass(frozen=True)
+class FailureUpdate:
+    """What a failed fetch does to its source: when to try again, and whether it is gone."""
+
+    failures: int
+    next_check_at: datetime
+    retry_after: datetime | None
+    gone: bool
+
+
+def failure_update(
+    source: Source,
+    status: int | None,
+    retry_after_header: str | None,
+    now: datetime,
+    schedule: Schedule,
+    rng: random.Random,
+) -> FailureUpdate:
+    """A failure of ``source`` (``status`` when it was an HTTP error): backoff from its
+    interval, growing per consecutive failure up to the cap, never before a Retry-After."""
+    failures = source.failure_count + 1
+    not_before = retry_after(retry_after_header, now)
+    interval = source.interval or schedule.min_interval
+    next_check = next_check_after_failure(now, interval, failures, rng, schedule, not_before)
+    return FailureUpdate(failures, next_check, not_before, is_gone(status))

@@ -48,14 +48,12 @@ from aggregator.store import Store
 from aggregator.update.decide import (
     Schedule,
     entry_intents,
+    failure_update,
     http_freshness,
-    is_gone,
     needs_rediscovery,
-    next_check_after_failure,
     next_check_after_success,
     posting_interval,
     publisher_interval,
-    retry_after,
     same_body,
 )
 
@@ -370,9 +368,7 @@ class Recorder:
         if isinstance(attempt, Bug):
             return SourceOutcome(url, "bug", error=attempt.error)
         if isinstance(attempt, SourceError):
-            return _record_failure(
-                self.store, source, attempt, now, interval, self.schedule, self.rng
-            )
+            return _record_failure(self.store, source, attempt, now, self.schedule, self.rng)
         if isinstance(attempt, NotModified):
             publisher = publisher_interval(
                 source.publisher_interval, http_freshness(attempt.headers, now)
@@ -465,17 +461,23 @@ def _record_failure(
     source: Source,
     error: SourceError,
     now: datetime,
-    interval: timedelta,
     schedule: Schedule,
     rng: random.Random,
 ) -> SourceOutcome:
     url = source.feed_url or source.url
-    failures = source.failure_count + 1
-    status = error.status if isinstance(error, HTTPStatusError) else None
-    not_before = retry_after(error.retry_after, now) if isinstance(error, HTTPStatusError) else None
-    gone = is_gone(status)
-    next_check = next_check_after_failure(now, interval, failures, rng, schedule, not_before)
-    store.record_failure(source.id, error, now, next_check, retry_after=not_before, gone=gone)
+    http = error if isinstance(error, HTTPStatusError) else None
+    decided = failure_update(
+        source,
+        http.status if http else None,
+        http.retry_after if http else None,
+        now,
+        schedule,
+        rng,
+    )
+    gone, failures = decided.gone, decided.failures
+    store.record_failure(
+        source.id, error, now, decided.next_check_at, retry_after=decided.retry_after, gone=gone
+    )
     log.warning(
         "source=%s result=%s kind=%s failures=%d error=%r",
         url,

@@ -11,12 +11,14 @@ import pytest
 from aggregator.models import EntryIdentity, ParsedEntry, Source
 from aggregator.settings import SiteSettings
 from aggregator.update.decide import (
+    FailureUpdate,
     Known,
     Schedule,
     clamp_future,
     decide_entries,
     decide_feed_entries,
     entry_intents,
+    failure_update,
     is_gone,
     needs_rediscovery,
     next_check_after_failure,
@@ -365,3 +367,26 @@ def test_intents_keep_future_dates_without_clamping() -> None:
     future = replace(parsed("f"), published=NOW + DAY, updated=None)
     (insert,) = entry_intents([future], {}, {}, NOW, clamp=False).inserts
     assert insert.published == insert.sort_at == NOW + DAY
+
+
+@pytest.mark.parametrize(
+    ("failing", "status", "header", "expected"),
+    [
+        pytest.param(0, 500, None, FailureUpdate(1, NOW + HOUR, None, False), id="first failure"),
+        pytest.param(3, 500, None, FailureUpdate(4, NOW + 8 * HOUR, None, False), id="4th: 8 h"),
+        pytest.param(30, None, None, FailureUpdate(31, NOW + DAY, None, False), id="capped"),
+        pytest.param(0, 410, None, FailureUpdate(1, NOW + HOUR, None, True), id="410: gone"),
+        pytest.param(
+            0,
+            429,
+            "7200",
+            FailureUpdate(1, NOW + 2 * HOUR, NOW + 2 * HOUR, False),
+            id="429 Retry-After",
+        ),
+    ],
+)
+def test_failure_updates(
+    failing: int, status: int | None, header: str | None, expected: FailureUpdate
+) -> None:
+    failed = source(failure_count=failing, interval=HOUR)
+    assert failure_update(failed, status, header, NOW, SCHEDULE, UpperBound()) == expected
