@@ -21,7 +21,8 @@ from aggregator.fetch.http import Fetcher
 from aggregator.models import RefreshOutcome, Source
 from aggregator.settings import Settings
 from aggregator.store import Store
-from aggregator.update.pipeline import Clock, explicit_feed_urls, parser_for, run_batch
+from aggregator.update.attempt import parser_for
+from aggregator.update.pipeline import Clock, explicit_feed_urls, run_batch
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import pytest
 from aggregator.models import BlogrollEntry, Fetched, ParsedFeed
 from aggregator.parse import parse_feed
 from aggregator.store import Store
-from aggregator.update.pipeline import store_fetched_feed
+from aggregator.update.record import store_fetched_feed
 
 FEED_URL = "https://ids.example/feed.xml"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from aggregator.models import BlogrollEntry, Fetched
 from aggregator.parse import parse_feed
 from aggregator.store import Store
-from aggregator.update.pipeline import store_fetched_feed
+from aggregator.update.record import store_fetched_feed
 from tests.support.feeds import FeedItem, day, rss2_feed
 from tests.support.server import FeedServer
 from tests.support.site import Site

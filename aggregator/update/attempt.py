@@ -1,0 +1,171 @@
+"""Fetching one source: its feed, or the feed that discovery finds on its homepage, parsed
+(in a pool of processes when there is enough work). Runs in fetch threads; touches no store."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import (
+    Executor,
+    ProcessPoolExecutor,
+)
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from aggregator.errors import ParseError, SourceError
+from aggregator.fetch.http import Fetcher
+from aggregator.fetch.links import find_feed_links, guess_feed_urls
+from aggregator.models import (
+    Fetched,
+    NotModified,
+    ParsedFeed,
+    Source,
+)
+from aggregator.parse import looks_like_html, parse_feed
+from aggregator.settings import Settings
+from aggregator.update.decide import (
+    same_body,
+)
+
+log = logging.getLogger(__name__)
+
+Parser = Callable[[bytes, str, str | None], ParsedFeed]
+
+
+#: Below this many due sources, parsing in the fetch threads beats starting processes.
+PROCESS_POOL_THRESHOLD = 16
+
+
+@dataclass(frozen=True)
+class _FeedFetched:
+    fetched: Fetched
+    feed: ParsedFeed
+    #: Set when the source's URL was a web page and discovery found this feed.
+    discovered: str | None = None
+
+
+@dataclass(frozen=True)
+class Bug:
+    """An unexpected exception while fetching or parsing: a fault here, not the source's.
+
+    It is logged with its traceback and not recorded on the source, which keeps its state
+    and is simply tried again next time.
+    """
+
+    url: str
+    error: str
+
+
+Attempt = _FeedFetched | NotModified | SourceError | Bug
+
+
+@contextmanager
+def parser_for(settings: Settings, due: int) -> Iterator[Parser]:
+    """``parse_feed`` in a pool of processes when the work is big enough to pay for them."""
+    processes = settings.fetch.parse_processes or os.cpu_count() or 1
+    if processes <= 1 or due < PROCESS_POOL_THRESHOLD:
+        yield parse_feed
+        return
+    # forkserver: the workers do not inherit this process's threads and locks, and fork from
+    # a server that has imported the parser once, so they start in milliseconds.
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["aggregator.parse"])
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    executor: Executor = ProcessPoolExecutor(processes, mp_context=context)
+    try:
+
+        def parse_in_pool(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+            try:
+                return executor.submit(parse_feed, content, url, content_type).result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): the rest of the run parses here.
+                return parse_feed(content, url, content_type)
+
+        yield parse_in_pool
+    finally:
+        # Waiting reaps the idle workers, so their CPU time is accounted to this process.
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def fetch_source(
+    fetcher: Fetcher, source: Source, parse: Parser = parse_feed, rediscover: bool = False
+) -> Attempt:
+    """Fetch and parse one source; runs in a worker thread and touches no store.
+
+    With ``rediscover``, the blog's homepage is searched for a feed first; when that finds
+    none that works, the stored feed URL is fetched as usual.
+    """
+    url = source.feed_url or source.url
+    try:
+        if rediscover:
+            found = _rediscover(fetcher, source, parse)
+            if found is not None:
+                return found
+        result = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
+        if isinstance(result, NotModified):
+            return result
+        if same_body(source.body_hash, result.body_hash):
+            # The same bytes again: a server without validators; nothing to parse or write.
+            return NotModified(
+                url=result.url,
+                status=result.status,
+                headers=result.headers,
+                permanent_url=result.permanent_url,
+                etag=result.etag,
+                last_modified=result.last_modified,
+            )
+        if looks_like_html(result.content):
+            return _discover(fetcher, result, parse)
+        content_type = result.headers.get("Content-Type")
+        feed = parse(result.content, result.url, content_type)
+        # The body is not needed past this point; keep only its hash.
+        return _FeedFetched(replace(result, content=b"", digest=result.body_hash), feed)
+    except SourceError as exc:
+        return exc
+    except Exception as exc:  # a bug must not stop the other sources, nor blame this one
+        log.exception("source=%s bug (not recorded on the source)", url)
+        return Bug(url, f"{type(exc).__name__}: {exc}")
+
+
+def _rediscover(fetcher: Fetcher, source: Source, parse: Parser) -> _FeedFetched | None:
+    try:
+        page = fetcher.fetch(source.url)
+    except SourceError:
+        return None
+    if not isinstance(page, Fetched) or not looks_like_html(page.content):
+        return None
+    found = _discover(fetcher, page, parse)
+    if isinstance(found, _FeedFetched) and found.discovered != source.feed_url:
+        log.info(
+            "source=%s feed_moved_from=%s to=%s", source.url, source.feed_url, found.discovered
+        )
+        return found
+    return None
+
+
+def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> Attempt:
+    """The URL is a web page: find its feed through its links, then common paths."""
+    html = page.content.decode("utf-8", errors="replace")
+    linked = find_feed_links(html, page.url)
+    candidates = linked + [u for u in guess_feed_urls(page.url) if u not in linked]
+    for candidate in candidates:
+        try:
+            result = fetcher.fetch(candidate)
+            if isinstance(result, NotModified) or looks_like_html(result.content):
+                continue
+            feed = parse(result.content, result.url, result.headers.get("Content-Type"))
+        except SourceError:
+            continue
+        log.info("source=%s discovered=%s", page.url, result.url)
+        return _FeedFetched(result, feed, discovered=result.url)
+    return ParseError(
+        f"{page.url}: is a web page, and no feed was found in its links "
+        f"or at {len(candidates) - len(linked)} common feed paths"
+    )
