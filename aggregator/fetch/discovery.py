@@ -1,7 +1,8 @@
 """Ask the network about blogs: which URLs of a homepage serve a feed, and is a blog alive.
 
-The I/O edge behind ``aggregator discover`` and ``aggregator blogroll check``;
-the decisions (which links look like feeds) stay in the pure ``discover`` module.
+``try_candidates`` is the one fetch-and-try loop: the update pipeline stops at the first
+feed it finds, ``aggregator discover`` and ``blogroll check`` list every candidate. The
+decisions (which links look like feeds) stay in the pure ``fetch.links``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,59 @@ from typing import Literal
 
 from aggregator.errors import SourceError
 from aggregator.fetch.links import find_feed_links, guess_feed_urls
-from aggregator.models import BlogrollEntry, FetchResult, NotModified, ParsedFeed
+from aggregator.models import BlogrollEntry, Fetched, FetchResult, NotModified, ParsedFeed
 from aggregator.parse import looks_like_html, parse_feed
 
 #: Fetch one URL; ``Fetcher.fetch`` in production.
 Fetch = Callable[[str], FetchResult]
+#: Parse a body: (content, URL, Content-Type) → feed; ``parse_feed`` or its pool.
+Parse = Callable[[bytes, str, str | None], ParsedFeed]
 Origin = Literal["given", "link", "path"]
+
+
+@dataclass(frozen=True)
+class Tried:
+    """One candidate URL and what fetching it gave: a feed, or why not."""
+
+    url: str
+    origin: Origin
+    fetched: Fetched | None = None
+    feed: ParsedFeed | None = None
+    #: Why it is not a feed (empty when it is one).
+    reason: str = ""
+
+
+def candidate_urls(html: str, page_url: str) -> list[tuple[str, Origin]]:
+    """The page's own feed links first, then the common paths on its host."""
+    linked = find_feed_links(html, page_url)
+    guessed = [u for u in guess_feed_urls(page_url) if u not in linked]
+    return [(u, "link") for u in linked] + [(u, "path") for u in guessed]
+
+
+def try_candidates(
+    fetch: Fetch, html: str, page_url: str, parse: Parse = parse_feed, *, first: bool = False
+) -> list[Tried]:
+    """Fetch and parse each candidate feed of a page, in order; with ``first``, stop at
+    the first that is a feed."""
+    tried: list[Tried] = []
+    for url, origin in candidate_urls(html, page_url):
+        tried.append(_try(fetch, url, origin, parse))
+        if first and tried[-1].feed is not None:
+            break
+    return tried
+
+
+def _try(fetch: Fetch, url: str, origin: Origin, parse: Parse) -> Tried:
+    try:
+        result = fetch(url)
+        if isinstance(result, NotModified):  # never asked conditionally
+            return Tried(url, origin, reason="answered 304 to an unconditional request")
+        if looks_like_html(result.content):
+            return Tried(url, origin, reason="a web page, not a feed")
+        feed = parse(result.content, result.url, result.headers.get("Content-Type"))
+    except SourceError as exc:
+        return Tried(url, origin, reason=str(exc))
+    return Tried(url, origin, result, feed)
 
 
 @dataclass(frozen=True)
@@ -58,10 +106,12 @@ def discover(fetch: Fetch, url: str) -> list[Candidate]:
         return [Candidate(url, "given", False, str(exc))]
     if not looks_like_html(page[0]):
         return [_try_feed(fetch, url, "given", page)]
-    linked = find_feed_links(page[0].decode("utf-8", errors="replace"), page[1])
-    guessed = [u for u in guess_feed_urls(page[1]) if u not in linked]
-    return [_try_feed(fetch, u, "link") for u in linked] + [
-        _try_feed(fetch, u, "path") for u in guessed
+    html = page[0].decode("utf-8", errors="replace")
+    return [
+        Candidate(t.url, t.origin, True, t.feed.title or "untitled feed")
+        if t.feed is not None
+        else Candidate(t.url, t.origin, False, t.reason)
+        for t in try_candidates(fetch, html, page[1])
     ]
 
 

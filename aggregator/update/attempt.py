@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from aggregator.errors import ParseError, SourceError
+from aggregator.fetch.discovery import try_candidates
 from aggregator.fetch.http import Fetcher
-from aggregator.fetch.links import find_feed_links, guess_feed_urls
 from aggregator.models import (
     Fetched,
     NotModified,
@@ -153,19 +153,13 @@ def _rediscover(fetcher: Fetcher, source: Source, parse: Parser) -> _FeedFetched
 def _discover(fetcher: Fetcher, page: Fetched, parse: Parser) -> Attempt:
     """The URL is a web page: find its feed through its links, then common paths."""
     html = page.content.decode("utf-8", errors="replace")
-    linked = find_feed_links(html, page.url)
-    candidates = linked + [u for u in guess_feed_urls(page.url) if u not in linked]
-    for candidate in candidates:
-        try:
-            result = fetcher.fetch(candidate)
-            if isinstance(result, NotModified) or looks_like_html(result.content):
-                continue
-            feed = parse(result.content, result.url, result.headers.get("Content-Type"))
-        except SourceError:
-            continue
-        log.info("source=%s discovered=%s", page.url, result.url)
-        return _FeedFetched(result, feed, discovered=result.url)
+    tried = try_candidates(fetcher.fetch, html, page.url, parse, first=True)
+    found = tried[-1] if tried else None
+    if found is not None and found.fetched is not None and found.feed is not None:
+        log.info("source=%s discovered=%s", page.url, found.fetched.url)
+        return _FeedFetched(found.fetched, found.feed, discovered=found.fetched.url)
+    paths = sum(1 for t in tried if t.origin == "path")
     return ParseError(
         f"{page.url}: is a web page, and no feed was found in its links "
-        f"or at {len(candidates) - len(linked)} common feed paths"
+        f"or at {paths} common feed paths"
     )
