@@ -127,25 +127,32 @@ class Fetcher:
         _check_scheme(url, url)
         limits = self.settings
         started = time.monotonic()
+        with (
+            self._errors_named(url),
+            self._host_slot(url),
+            self.session.post(
+                url,
+                data=dict(form),
+                headers={"Accept": "*/*"},
+                timeout=(limits.connect_timeout, limits.read_timeout),
+                stream=True,
+                allow_redirects=False,
+            ) as response,
+        ):
+            self._read_body(response, url, started)
+            status = response.status_code
+            if not 200 <= status < 300:
+                raise HTTPStatusError(
+                    f"{url}: HTTP {status} {response.reason or ''}".rstrip(), status
+                )
+            return status
+
+    @contextmanager
+    def _errors_named(self, url: str) -> Iterator[None]:
+        """requests' exceptions as the fetch errors, each naming the URL."""
+        limits = self.settings
         try:
-            with (
-                self._host_slot(url),
-                self.session.post(
-                    url,
-                    data=dict(form),
-                    headers={"Accept": "*/*"},
-                    timeout=(limits.connect_timeout, limits.read_timeout),
-                    stream=True,
-                    allow_redirects=False,
-                ) as response,
-            ):
-                self._read_body(response, url, started)
-                status = response.status_code
-                if not 200 <= status < 300:
-                    raise HTTPStatusError(
-                        f"{url}: HTTP {status} {response.reason or ''}".rstrip(), status
-                    )
-                return status
+            yield
         except requests.Timeout:
             raise FetchTimeout(
                 f"{url}: timed out (connect {limits.connect_timeout:g} s, "
@@ -175,8 +182,9 @@ class Fetcher:
         remaining = limits.total_timeout - (time.monotonic() - started)
         if remaining <= 0:
             raise FetchTimeout(f"{url}: took longer than {limits.total_timeout:g} s in total")
-        try:
-            with self.session.get(
+        with (
+            self._errors_named(url),
+            self.session.get(
                 url,
                 headers=headers,
                 timeout=(
@@ -185,41 +193,29 @@ class Fetcher:
                 ),
                 stream=True,
                 allow_redirects=False,
-            ) as response:
-                status = response.status_code
-                if status in _REDIRECTS and response.headers.get("Location"):
-                    return status, response.headers["Location"]
-                response_headers = dict(response.headers)
-                etag = response.headers.get("ETag")
-                last_modified = response.headers.get("Last-Modified")
-                if status == 304:
-                    return NotModified(
-                        url, headers=response_headers, etag=etag, last_modified=last_modified
-                    )
-                if status >= 400:
-                    retry_after = (
-                        response.headers.get("Retry-After") if status in (429, 503) else None
-                    )
-                    raise HTTPStatusError(
-                        f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
-                        status,
-                        retry_after=retry_after,
-                    )
-                if status != 200:
-                    raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
-                content = self._read_body(response, url, started)
-                return Fetched(url, status, content, response_headers, etag, last_modified)
-        except requests.Timeout:
-            raise FetchTimeout(
-                f"{url}: timed out (connect {limits.connect_timeout:g} s, "
-                f"read {limits.read_timeout:g} s)"
-            ) from None
-        except requests.ConnectionError as exc:
-            raise NetworkError(f"{url}: cannot connect: {_root_cause(exc)}") from None
-        except AddressRefused as exc:
-            raise AddressRefused(f"{url}: {exc}") from None
-        except requests.RequestException as exc:
-            raise FetchError(f"{url}: {_root_cause(exc)}") from None
+            ) as response,
+        ):
+            status = response.status_code
+            if status in _REDIRECTS and response.headers.get("Location"):
+                return status, response.headers["Location"]
+            response_headers = dict(response.headers)
+            etag = response.headers.get("ETag")
+            last_modified = response.headers.get("Last-Modified")
+            if status == 304:
+                return NotModified(
+                    url, headers=response_headers, etag=etag, last_modified=last_modified
+                )
+            if status >= 400:
+                retry_after = response.headers.get("Retry-After") if status in (429, 503) else None
+                raise HTTPStatusError(
+                    f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
+                    status,
+                    retry_after=retry_after,
+                )
+            if status != 200:
+                raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
+            content = self._read_body(response, url, started)
+            return Fetched(url, status, content, response_headers, etag, last_modified)
 
     def _read_body(self, response: requests.Response, url: str, started: float) -> bytes:
         limits = self.settings
