@@ -268,11 +268,19 @@ def _status_record(source: Source, now: datetime) -> dict[str, Any]:
         "first_failure_at": _iso(source.first_failure_at),
         "last_failure_at": _iso(source.last_failure_at),
         "last_error": source.last_error,
+        "warning": _warning_record(source),
         "retry_after": _iso(source.retry_after),
         "gone_at": _iso(source.gone_at),
         "moved_at": _iso(source.moved_at),
         "next_check_at": None if source.gone_at else _iso(source.next_check_at),
     }
+
+
+def _warning_record(source: Source) -> dict[str, Any] | None:
+    warning = source.last_warning
+    if warning is None:
+        return None
+    return {"kind": warning.kind, "message": warning.message, "line": warning.line}
 
 
 def _status_line(source: Source, now: datetime) -> str:
@@ -299,6 +307,8 @@ def _status_line(source: Source, now: datetime) -> str:
         parts.append(f"moved_from={','.join(source.aliases)}")
     if source.last_error:
         parts.append(f"error={json.dumps(source.last_error)}")
+    if source.last_warning and source.last_result != "error":
+        parts.append(f"warning={json.dumps(str(source.last_warning))}")
     return " ".join(parts)
 
 

@@ -81,6 +81,8 @@ class Source:
     #: The interval the source's posting frequency calls for.
     interval: timedelta | None = None
     aliases: tuple[str, ...] = ()
+    #: What the last parsed body was read despite (``ok, with a warning``).
+    last_warning: ParseWarning | None = None
 
     def state(self, now: datetime) -> SourceState:
         """One word for ``status``: what is going on with this source right now."""
@@ -185,6 +187,18 @@ class ParsedEntry:
 
 
 @dataclass(frozen=True)
+class ParseWarning:
+    """A problem a feed was read despite (not well-formed XML), to show beside ``ok``."""
+
+    kind: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message} at line {self.line}" if self.line else self.message
+
+
+@dataclass(frozen=True)
 class ParsedFeed:
     title: str | None
     site_url: str | None
@@ -195,6 +209,10 @@ class ParsedFeed:
     #: The feed's icon or logo (an absolute http(s) URL).
     icon: str | None = None
     language: str | None = None
+    #: The feed's own date (Atom ``updated``, RSS ``lastBuildDate``/``pubDate``).
+    updated: datetime | None = None
+    #: Set when the document had to be read leniently.
+    warning: ParseWarning | None = None
 
 
 @dataclass(frozen=True)

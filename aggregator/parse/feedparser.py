@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from aggregator.errors import ParseError
-from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
+from aggregator.models import Enclosure, ParsedEntry, ParsedFeed, ParseWarning
 from aggregator.parse.encoding import normalise_encoding
 from aggregator.parse.keys import hash_key
 from aggregator.parse.sanitize import (
@@ -45,15 +45,22 @@ def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) ->
     if not parsed.get("version") and not parsed.entries:
         detail = f": {_first_line(problem)}" if problem else ""
         raise ParseError(f"{url}: not a feed (RSS, Atom, RDF or JSON Feed){detail}")
-    # A document that is not well-formed XML may be cut off or garbled: what a lenient
-    # parse recovers from it can be wrong, so the source fails and keeps its entries.
+    raw_entries = list(parsed.entries)
+    warning = None
     if isinstance(problem, xml.sax.SAXException):
-        raise ParseError(f"{url}: {_first_line(problem)}")
+        # Not well-formed: feedparser's lenient parser recovered what it could, as
+        # hand-written and older feeds need. What it read of an entry cut off by the
+        # break is partial, so only the entries closed before it are kept.
+        warning = xml_warning(problem, content)
+        complete = len(_ENTRY_END.findall(content))
+        if raw_entries and complete == 0:
+            raise ParseError(f"{url}: not a feed: {warning}, before one entry is complete")
+        raw_entries = raw_entries[:complete]
     feed = parsed.feed
     # RFC 4287 §4.2.1: an entry without an author has the feed's.
     feed_author = _authors(feed)
     entries = []
-    for raw in parsed.entries:
+    for raw in raw_entries:
         entry = _entry(raw, feed_author, url)
         if entry is not None:
             entries.append(entry)
@@ -68,7 +75,36 @@ def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) ->
         or _http_url(image.get("href") or image.get("url"), url),
         language=str(feed.get("language") or "").strip() or None,
         publisher_interval=_publisher_interval(feed),
+        updated=_date(dict.get(feed, "updated_parsed") or dict.get(feed, "published_parsed")),
+        warning=warning,
     )
+
+
+#: The end of an entry (RSS and RDF ``item``, Atom ``entry``), with any namespace prefix.
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
+_ENTITY = re.compile(rb"&[\w.:-]*;?")
+
+
+def xml_warning(problem: xml.sax.SAXException, content: bytes) -> ParseWarning:
+    """What was wrong with a document that is not well-formed XML, and on which line."""
+    message = problem.getMessage() if hasattr(problem, "getMessage") else str(problem)
+    line = problem.getLineNumber() if isinstance(problem, xml.sax.SAXParseException) else None
+    column = problem.getColumnNumber() if isinstance(problem, xml.sax.SAXParseException) else None
+    if line is not None and not content.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        line -= 1  # feedparser put a declaration line of its own before the document
+    if line is not None and column is not None and message == "undefined entity":
+        lines = content.splitlines()
+        if 0 < line <= len(lines):
+            found = _ENTITY.match(lines[line - 1], column)
+            if found:
+                message = f"undefined entity {found[0].decode('utf-8', 'replace')}"
+    return ParseWarning(kind="xml", message=_EXPAT_WORDS.get(message, message), line=line)
+
+
+_EXPAT_WORDS = {
+    "no element found": "the XML ends early (cut off)",
+    "not well-formed (invalid token)": "not well-formed (a stray character or an unescaped &)",
+}
 
 
 _SY_PERIODS = {

@@ -32,6 +32,7 @@ from aggregator.store.rows import (
     _move,
     _stored_entry,
     _success_fields,
+    warning_value,
 )
 from aggregator.store.schema import EntryRow, SourceRow
 
@@ -99,6 +100,7 @@ class EntriesMixin(StoreBase):
                 "feed_description": feed.description,
                 "feed_icon": feed.icon,
                 "feed_language": feed.language,
+                "last_warning": warning_value(feed.warning),
                 "etag": fetched.etag,
                 "last_modified": fetched.last_modified,
                 "last_http_status": fetched.status,

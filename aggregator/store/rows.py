@@ -22,6 +22,7 @@ from aggregator.models import (
     Enclosure,
     EntryIdentity,
     ParsedEntry,
+    ParseWarning,
     Recommended,
     Source,
     StoredEntry,
@@ -178,6 +179,7 @@ def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> 
         publisher_interval=_seconds(row.publisher_interval_seconds),
         interval=_seconds(row.interval_seconds),
         aliases=aliases,
+        last_warning=_warning(row.last_warning),
         feed_description=row.feed_description,
         feed_icon=row.feed_icon,
         feed_language=row.feed_language,
@@ -209,3 +211,21 @@ def _stored_entry(e: EntryRow, s: SourceRow) -> StoredEntry:
         source_is_own=bool(s.is_own),
         enclosures=_enclosures(e.enclosures),
     )
+
+
+def _warning(value: Any) -> ParseWarning | None:
+    if not isinstance(value, dict) or not value.get("message"):
+        return None
+    line = value.get("line")
+    return ParseWarning(
+        str(value.get("kind") or "xml"),
+        str(value["message"]),
+        line if isinstance(line, int) else None,
+    )
+
+
+def warning_value(warning: ParseWarning | None) -> dict[str, Any] | None:
+    """A parse warning as the store keeps it."""
+    if warning is None:
+        return None
+    return {"kind": warning.kind, "message": warning.message, "line": warning.line}

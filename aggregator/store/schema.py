@@ -7,6 +7,7 @@ the code reads and writes through.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -73,6 +74,8 @@ class SourceRow(Base):
     last_http_status: Mapped[int | None] = mapped_column(Integer)
     last_error_kind: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: What the last parsed body was read despite: {"kind", "message", "line"}.
+    last_warning: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

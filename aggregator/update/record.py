@@ -107,6 +107,8 @@ def _record_feed(
         clamp_future=clamp_future,
         has_entries=source.entry_count > 0,
     )
+    if feed.warning is not None:
+        log.warning("source=%s result=ok warning=%r", url, str(feed.warning))
     log.info(
         "source=%s result=ok status=%d entries=%d new=%d updated=%d next_check=%s",
         url,

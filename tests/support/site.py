@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aggregator.cli import main
 from tests.support.db import query
@@ -52,6 +55,13 @@ class Site:
 
     def cli(self, *args: str) -> int:
         return main(["--config", str(self.config), *args])
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        """``status --json``, by feed URL (the blogroll URL when there is none)."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert self.cli("status", "--json") == 0
+        return {s["feed_url"] or s["url"]: s for s in json.loads(out.getvalue())}
 
     def set_fetch(self, **values: object) -> None:
         """Change [fetch] settings of this site's config."""
