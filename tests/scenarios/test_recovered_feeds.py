@@ -17,11 +17,13 @@ SLOPPY = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel>
 <title>Caf&eacute; Notes</title><link>http://127.0.0.1/cafe/</link>
 <item><title>Cr&egrave;me&nbsp;br&ucirc;l&eacute;e</title>
-<link>http://127.0.0.1/cafe/creme?a=1&b=2</link><guid isPermaLink="false">cafe-1</guid>
+<link>http://127.0.0.1/cafe/creme?a=1&b=2</link>
+<guid isPermaLink="false">cafe-1</guid>
 <author>Ren&eacute;e Dupont</author>
 <description>Sugar&nbsp;on top &copy; me.</description>
 <pubDate>Mon, 02 Mar 2026 10:00:00 +0000</pubDate></item>
-<item><title>Fish & chips</title><link>http://127.0.0.1/cafe/fish</link><guid isPermaLink="false">cafe-2</guid>
+<item><title>Fish & chips</title><link>http://127.0.0.1/cafe/fish</link>
+<guid isPermaLink="false">cafe-2</guid>
 <description>Salt\x0b and vinegar.</description>
 <pubDate>Tue, 03 Mar 2026 10:00:00 +0000</pubDate></item>
 </channel></rss>
@@ -29,9 +31,11 @@ SLOPPY = b"""<?xml version="1.0" encoding="utf-8"?>
 
 CUT_OFF = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Cut off</title><link>http://127.0.0.1/cut/</link>
-<item><title>Whole one</title><link>http://127.0.0.1/cut/1</link><guid isPermaLink="false">cut-1</guid>
+<item><title>Whole one</title><link>http://127.0.0.1/cut/1</link>
+<guid isPermaLink="false">cut-1</guid>
 <pubDate>Mon, 02 Mar 2026 10:00:00 +0000</pubDate><description>All here.</description></item>
-<item><title>Half one</title><link>http://127.0.0.1/cut/2</link><guid isPermaLink="false">cut-2</guid>
+<item><title>Half one</title><link>http://127.0.0.1/cut/2</link>
+<guid isPermaLink="false">cut-2</guid>
 <description>This sentence never en"""
 
 
