@@ -135,6 +135,12 @@ def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | No
     published = _date(dict.get(raw, "published_parsed"))
     updated = _date(dict.get(raw, "updated_parsed"))
     raw_content, content_base = _content(raw)
+    # Atom content by reference (RFC 4287 §4.1.3.2): the entry is elsewhere; link to it.
+    src = _content_src(raw, feed_url)
+    if src is not None:
+        link = link or src
+        if not raw_content.strip():
+            raw_content = f'<p><a href="{html.escape(src)}">{html.escape(src)}</a></p>'
     content_html = sanitize_html(raw_content, base_url=_base(content_base, link, feed_url))
     summary_detail = raw.get("summary_detail") or {}
     summary_source = raw.get("summary") or content_html
@@ -211,6 +217,14 @@ def _content(raw: Any) -> tuple[str, str | None]:
         return _as_html(contents[0]), contents[0].get("base")
     detail = raw.get("summary_detail") or {}
     return _as_html(detail) if detail else str(raw.get("summary", "")), detail.get("base")
+
+
+def _content_src(raw: Any, base: str) -> str | None:
+    for item in raw.get("content") or []:
+        src = _http_url(item.get("src"), base)
+        if src is not None:
+            return src
+    return None
 
 
 def _as_html(detail: Any) -> str:

@@ -43,6 +43,39 @@ ALLOWED_ATTRIBUTES = {
     "sup": {"id"},
 }  # fmt: skip
 
+# MathML presentation markup (math and physics blogs publish it; every current browser
+# renders it). Not ``annotation-xml``, which can carry HTML, nor ``maction``, which acts.
+MATHML_TAGS = frozenset(
+    {
+        "math", "menclose", "merror", "mfenced", "mfrac", "mi", "mmultiscripts", "mn", "mo",
+        "mover", "mpadded", "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace",
+        "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext", "mtr",
+        "munder", "munderover", "none", "semantics", "annotation",
+    }
+)  # fmt: skip
+_MATHML_COMMON = {"mathvariant", "mathsize", "dir", "displaystyle", "scriptlevel", "href"}
+_MATHML_ATTRIBUTES = {
+    "math": {"display", "xmlns", "alttext"},
+    "mo": {"fence", "stretchy", "symmetric", "largeop", "movablelimits", "accent", "form",
+           "lspace", "rspace", "separator", "minsize", "maxsize"},
+    "mfrac": {"linethickness"},
+    "mtable": {"columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines",
+               "rowlines", "frame"},
+    "mtr": {"columnalign", "rowalign"},
+    "mtd": {"columnspan", "rowspan", "columnalign", "rowalign"},
+    "mspace": {"width", "height", "depth"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+    "mover": {"accent"},
+    "munder": {"accentunder"},
+    "munderover": {"accent", "accentunder"},
+    "menclose": {"notation"},
+    "mfenced": {"open", "close", "separators"},
+    "annotation": {"encoding"},
+}  # fmt: skip
+for _tag in MATHML_TAGS:
+    ALLOWED_ATTRIBUTES[_tag] = _MATHML_COMMON | _MATHML_ATTRIBUTES.get(_tag, set())
+ALLOWED_TAGS = ALLOWED_TAGS | MATHML_TAGS
+
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
 #: Raster images only: an SVG can carry script.
@@ -76,6 +109,9 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     def attribute_filter(tag: str, name: str, value: str) -> str | None:
         if name in _URL_ATTRIBUTES:
             url = value.strip()
+            if tag in MATHML_TAGS:  # a MathML link: to a web page, nothing else
+                url = resolve(url) if resolve is not None else url
+                return url if url.startswith(("https://", "http://")) else None
             if _scheme(url) == "data":
                 return url if tag == "img" and name == "src" and _DATA_IMAGE.match(url) else None
             if resolve is not None and not url.startswith("#"):

@@ -270,11 +270,15 @@ def entry_intents(
     now: datetime,
     *,
     clamp: bool = True,
+    first_fetch: bool = False,
+    feed_date: datetime | None = None,
 ) -> EntryIntents:
     """The inserts and updates a fetched feed calls for, with final dates and ``sort_at``.
 
     ``by_key``/``by_url``: the stored entries whose key, or link, a fetched entry has.
     With ``clamp``, a date later than the entry's first-seen time becomes that time.
+    On a source's ``first_fetch``, undated entries are its backlog, placed by
+    ``undated_backlog``; an undated entry that turns up later is new, and sorts as now.
     """
     decision = decide_feed_entries(
         incoming,
@@ -292,6 +296,8 @@ def entry_intents(
     for entry in decision.new:
         published, updated = dates(entry, now)
         inserts.append(EntryInsert(entry, published, updated, published or updated or now))
+    if first_fetch:
+        inserts = undated_backlog(inserts, feed_date, now)
     updates = []
     for entry in decision.changed:
         old = stored[entry.key]
@@ -299,6 +305,33 @@ def entry_intents(
         sort_at = published or updated or old.first_seen_at
         updates.append(EntryUpdate(old.id, entry, published, updated, sort_at, old.content_hash))
     return EntryIntents(tuple(inserts), tuple(updates))
+
+
+#: Where a backlog with no date at all sorts: below every dated entry of every blog.
+UNDATED_FLOOR = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def undated_backlog(
+    inserts: Sequence[EntryInsert], feed_date: datetime | None, now: datetime
+) -> list[EntryInsert]:
+    """A new source's undated entries ("About", "FAQ", Hugo's 0001-01-01), placed where
+    they cannot take over the river: at the feed's own date when it gives one, else just
+    below the source's oldest dated entry, else below everything. Feed order is kept,
+    one second apart."""
+    undated = [i for i, insert in enumerate(inserts) if insert.published is None]
+    if not undated:
+        return list(inserts)
+    dated = [insert.sort_at for insert in inserts if insert.published is not None]
+    if feed_date is not None:
+        anchor = min(feed_date, now)
+    elif dated:
+        anchor = min(dated) - timedelta(seconds=1)
+    else:
+        anchor = UNDATED_FLOOR + timedelta(seconds=len(undated))
+    placed = list(inserts)
+    for rank, index in enumerate(undated):
+        placed[index] = replace(placed[index], sort_at=anchor - timedelta(seconds=rank))
+    return placed
 
 
 def _as_known(identity: EntryIdentity) -> Known:

@@ -145,7 +145,15 @@ def store_fetched_feed(
         by_key, by_url = store.entry_identities(
             source_id, [e.key for e in feed.entries], [e.url for e in feed.entries]
         )
-    intents = entry_intents(feed.entries, by_key, by_url, now, clamp=clamp_future)
+    intents = entry_intents(
+        feed.entries,
+        by_key,
+        by_url,
+        now,
+        clamp=clamp_future,
+        first_fetch=not has_entries,
+        feed_date=feed.updated,
+    )
     return store.store_feed(source_id, fetched, feed, now, next_check_at, interval, intents)
 
 

@@ -27,7 +27,7 @@ HOSTILE = [c["hostile"] for c in json.loads((DATA / "hostile_html.json").read_te
 XML_SAFE = [h for h in HOSTILE if not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", h)]
 SCRIPTED = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
 NEVER = {"script", "iframe", "frame", "frameset", "object", "embed", "form", "style", "base",
-         "meta", "link", "svg", "math", "input", "button"}  # fmt: skip
+         "meta", "link", "svg", "input", "button", "annotation-xml", "maction"}  # fmt: skip
 
 
 def assert_harmless(fragment: str, where: str) -> None:

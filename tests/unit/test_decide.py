@@ -369,6 +369,60 @@ def test_intents_keep_future_dates_without_clamping() -> None:
     assert insert.published == insert.sort_at == NOW + DAY
 
 
+SECOND = timedelta(seconds=1)
+
+
+def undated(key: str) -> ParsedEntry:
+    return replace(parsed(key), published=None, updated=None)
+
+
+def dated(key: str, when: datetime) -> ParsedEntry:
+    return replace(parsed(key), published=when, updated=when)
+
+
+@pytest.mark.parametrize(
+    ("feed", "feed_date", "expected"),
+    [
+        pytest.param(
+            [undated("faq"), undated("about"), dated("p", day(1) - DAY)],
+            None,
+            {"faq": day(1) - DAY - SECOND, "about": day(1) - DAY - 2 * SECOND, "p": day(1) - DAY},
+            id="below the source's oldest dated entry",
+        ),
+        pytest.param(
+            [undated("faq"), dated("p", day(1) - DAY)],
+            day(1) - 2 * DAY,
+            {"faq": day(1) - 2 * DAY, "p": day(1) - DAY},
+            id="at the feed's own date",
+        ),
+        pytest.param(
+            [undated("faq")],
+            NOW + DAY,
+            {"faq": NOW},
+            id="a feed date in the future is now",
+        ),
+        pytest.param(
+            [undated("faq"), undated("about")],
+            None,
+            {"faq": datetime(1970, 1, 1, 0, 0, 2, tzinfo=UTC),
+             "about": datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)},
+            id="no date anywhere: below every dated entry",
+        ),
+    ],
+)  # fmt: skip
+def test_a_new_sources_undated_backlog_never_takes_the_top(
+    feed: list[ParsedEntry], feed_date: datetime | None, expected: dict[str, datetime]
+) -> None:
+    intents = entry_intents(feed, {}, {}, NOW, first_fetch=True, feed_date=feed_date)
+    assert {i.entry.key: i.sort_at for i in intents.inserts} == expected
+    assert all(i.published is None for i in intents.inserts if i.entry.key in ("faq", "about"))
+
+
+def test_an_undated_entry_in_a_later_fetch_is_new_and_sorts_as_now() -> None:
+    (insert,) = entry_intents([undated("late")], {}, {}, NOW, first_fetch=False).inserts
+    assert insert.sort_at == NOW
+
+
 @pytest.mark.parametrize(
     ("failing", "status", "header", "expected"),
     [

@@ -365,7 +365,7 @@ def test_hostile_input_gives_exactly_this_safe_output(case: dict[str, str]) -> N
 #: What no safe output may hold: elements that run, frame or restyle; handlers; scripted URLs.
 UNSAFE = [
     re.compile(
-        r"<\s*(script|iframe|frame|object|embed|form|input|style|svg|math|meta|base|link)\b"
+        r"<\s*(script|iframe|frame|object|embed|form|input|style|svg|annotation-xml|maction|meta|base|link)\b"
     ),
     re.compile(r"<[^>]*\son[a-z]+\s*="),
     re.compile(r"<[^>]*\sstyle\s*="),
@@ -379,3 +379,19 @@ def test_the_hostile_table_is_large_and_every_output_in_it_is_harmless() -> None
         lowered = case["safe"].lower()
         for pattern in UNSAFE:
             assert not pattern.search(lowered), (case["name"], pattern.pattern)
+
+
+def test_mathml_presentation_markup_is_kept() -> None:
+    formula = (
+        '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'
+        "<mrow><mi>E</mi><mo>=</mo><mi>m</mi><msup><mi>c</mi><mn>2</mn></msup></mrow>"
+        '<mfrac linethickness="0"><mn>1</mn><msqrt><mn>2</mn></msqrt></mfrac></math>'
+    )
+    assert sanitize_html(f"<p>{formula}</p>") == f"<p>{formula}</p>"
+
+
+def test_a_mathml_link_must_go_to_a_web_page() -> None:
+    fragment = '<math><mi href="/glossary#c">c</mi><mi href="mailto:x@example.org">x</mi></math>'
+    assert sanitize_html(fragment, base_url="https://blog.example/post/") == (
+        '<math><mi href="https://blog.example/glossary#c">c</mi><mi>x</mi></math>'
+    )
