@@ -59,6 +59,9 @@ def build_atom(items: Sequence[Item], site: SiteSettings, info: FeedInfo) -> byt
             entry.content(item.content_html, type="html")
         if item.summary:
             entry.summary(item.summary)
+        elif not item.content_html:
+            # An entry with neither says nothing but its title: let that be its summary.
+            entry.summary(item.title)
         for tag in item.tags:
             entry.category(term=tag)
     document = fg.atom_str(pretty=True)
@@ -68,14 +71,12 @@ def build_atom(items: Sequence[Item], site: SiteSettings, info: FeedInfo) -> byt
 def _add_sources_and_enclosures(document: bytes, items: Sequence[Item]) -> bytes:
     """Insert ``atom:source`` into each blogroll entry (feedgen writes it for RSS only) and
     ``link rel="enclosure"`` for each enclosure (feedgen 1.0 drops a link's rel)."""
-    by_id = {item.id: item for item in items if item.kind == "entry" or item.enclosures}
-    if not by_id:
+    if not any(item.kind == "entry" or item.enclosures for item in items):
         return document
     root = etree.fromstring(document)
-    for element in root.iterfind(f"{{{ATOM_NS}}}entry"):
-        item = by_id.get(element.findtext(f"{{{ATOM_NS}}}id") or "")
-        if item is None:
-            continue
+    # feedgen writes the entries in the order given: the n-th element is the n-th item
+    # (looking them up by id would mix up two blogs' entries that share one).
+    for element, item in zip(root.iterfind(f"{{{ATOM_NS}}}entry"), items, strict=True):
         for enclosure in item.enclosures:
             # RFC 4287 §4.2.7.2: a related resource that may be large (a podcast episode).
             link = etree.Element(f"{{{ATOM_NS}}}link", rel="enclosure", href=enclosure.url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from typing import TypeVar
@@ -11,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aggregator.models import Item, Post, StoredEntry
 from aggregator.parse.sanitize import excerpt
 from aggregator.posts import post_path
+from aggregator.publish.iris import derived_id, feed_id, iri, unique_ids, valid_enclosures
 from aggregator.settings import SiteSettings
 
 #: Query parameters that only track the reader; two URLs differing in them are one article.
@@ -51,28 +51,33 @@ def entry_item(entry: StoredEntry, site: SiteSettings, summary_length: int | Non
         kind="post" if own else "entry",
         id=entry_id(entry, site),
         title=entry.title,
-        url=entry.url or entry.source_url or entry.source_feed_url or site.url,
+        url=iri(entry.url or entry.source_url or entry.source_feed_url or site.url),
         local_url=None,
         source_title=site.title if own else entry.source_title,
-        source_url=site.url if own else entry.source_url,
-        source_feed_url=None if own else entry.source_feed_url,
+        source_url=site.url if own else _iri(entry.source_url),
+        source_feed_url=None if own else _iri(entry.source_feed_url),
         author=(entry.author or site.author) if own else entry.author,
         published=entry.published,
         updated=max(entry.updated, entry.published),
         summary=_cut(entry.summary, summary_length),
         content_html=entry.content_html,
-        enclosures=entry.enclosures,
+        enclosures=valid_enclosures(entry.enclosures),
         source_id=entry.source_id,
     )
 
 
+def _iri(url: str | None) -> str | None:
+    return iri(url) if url else None
+
+
 def entry_id(entry: StoredEntry, site: SiteSettings) -> str:
-    """The entry's own id when it is a URI (RFC 4287 §4.2.6), else a stable tag URI."""
-    if urlsplit(entry.key).scheme in ("http", "https", "urn", "tag"):
-        return entry.key
-    digest = hashlib.sha256(f"{entry.source_feed_url}\x1f{entry.key}".encode()).hexdigest()
-    host = urlsplit(site.url).hostname or "localhost"
-    return f"tag:{host},2024:entry:{digest[:40]}"
+    """The entry's own id when it is a valid absolute IRI (RFC 4287 §4.2.6), else a
+    stable tag URI derived from its blog's feed and its key."""
+    return feed_id(entry.key) or derived_id(_host(site), entry.source_feed_url or "None", entry.key)
+
+
+def _host(site: SiteSettings) -> str:
+    return urlsplit(site.url).hostname or "localhost"
 
 
 def same_article_key(url: str) -> str:
@@ -118,7 +123,7 @@ def build_timeline(
                 continue
         items.append(item)
     items.sort(key=lambda i: (i.published, i.id), reverse=True)
-    return items[:limit]
+    return unique_ids(items[:limit], _host(site))
 
 
 def _cut(summary: str, limit: int | None) -> str:

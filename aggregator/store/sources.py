@@ -72,8 +72,9 @@ class SourcesMixin(StoreBase):
                 else:
                     kept += 1
                 wanted.add(row.url)
-                # An explicit feed URL wins; otherwise keep what discovery found.
-                if entry.feed_url:
+                # An explicit feed URL wins; otherwise keep what discovery found. A feed URL
+                # the source moved away from (a 301/308) is not a new one: it stays moved.
+                if entry.feed_url and aliases.get(entry.feed_url) is not row:
                     if row.feed_url != entry.feed_url:
                         row.etag = row.last_modified = None
                     row.feed_url = entry.feed_url
