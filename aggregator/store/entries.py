@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    case,
     delete,
     func,
     insert,
@@ -165,9 +166,14 @@ class EntriesMixin(StoreBase):
             return [_stored_entry(e, s) for e, s in session.execute(query)]
 
     def latest_entries_by_source(self) -> dict[int, StoredEntry]:
-        """Each source's newest entry, for the blogroll page."""
+        """Each source's newest entry, for the blogroll page: its newest dated one, since
+        undated entries are mostly pages ("About"), not posts."""
+        dated = case((EntryRow.published_at.is_not(None), EntryRow.sort_at))
         newest = (
-            select(EntryRow.source_id, func.max(EntryRow.sort_at).label("sort_at"))
+            select(
+                EntryRow.source_id,
+                func.coalesce(func.max(dated), func.max(EntryRow.sort_at)).label("sort_at"),
+            )
             .group_by(EntryRow.source_id)
             .subquery()
         )

@@ -307,8 +307,15 @@ def entry_intents(
     return EntryIntents(tuple(inserts), tuple(updates))
 
 
-#: Where a backlog with no date at all sorts: below every dated entry of every blog.
-UNDATED_FLOOR = datetime(1970, 1, 1, tzinfo=UTC)
+#: Where a backlog with no date at all sorts: below every dated entry of every blog
+#: (yet a date feed validators find plausible).
+UNDATED_FLOOR = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def feed_date(feed_updated: datetime | None, last_modified: str | None) -> datetime | None:
+    """The feed's own date: what it says (Atom ``updated``, RSS ``lastBuildDate``), else
+    the server's ``Last-Modified``."""
+    return feed_updated or _http_date(last_modified)
 
 
 def undated_backlog(

@@ -23,6 +23,7 @@ from aggregator.update.decide import (
     Schedule,
     entry_intents,
     failure_update,
+    feed_date,
     http_freshness,
     next_check_after_success,
     posting_interval,
@@ -152,7 +153,7 @@ def store_fetched_feed(
         now,
         clamp=clamp_future,
         first_fetch=not has_entries,
-        feed_date=feed.updated,
+        feed_date=feed_date(feed.updated, fetched.last_modified),
     )
     return store.store_feed(source_id, fetched, feed, now, next_check_at, interval, intents)
 

@@ -404,8 +404,8 @@ def dated(key: str, when: datetime) -> ParsedEntry:
         pytest.param(
             [undated("faq"), undated("about")],
             None,
-            {"faq": datetime(1970, 1, 1, 0, 0, 2, tzinfo=UTC),
-             "about": datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)},
+            {"faq": datetime(1990, 1, 1, 0, 0, 2, tzinfo=UTC),
+             "about": datetime(1990, 1, 1, 0, 0, 1, tzinfo=UTC)},
             id="no date anywhere: below every dated entry",
         ),
     ],
