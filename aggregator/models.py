@@ -195,6 +195,10 @@ class ParsedFeed:
     #: The feed's icon or logo (an absolute http(s) URL).
     icon: str | None = None
     language: str | None = None
+    #: The WebSub hubs the feed names (``<link rel="hub">``, JSON Feed ``hubs``).
+    hubs: tuple[str, ...] = ()
+    #: The feed's own URL as it states it (``rel="self"``, JSON Feed ``feed_url``).
+    self_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,19 @@ def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) ->
         or _http_url(image.get("href") or image.get("url"), url),
         language=str(feed.get("language") or "").strip() or None,
         publisher_interval=_publisher_interval(feed),
+        hubs=_links(feed, "hub", url),
+        self_url=next(iter(_links(feed, "self", url)), None),
     )
+
+
+def _links(feed: Any, rel: str, base: str) -> tuple[str, ...]:
+    """The feed's own ``<link rel=REL>`` URLs (Atom, or ``atom:link`` in RSS), in order."""
+    found = [
+        _http_url(link.get("href"), base)
+        for link in feed.get("links") or []
+        if hasattr(link, "get") and str(link.get("rel") or "").lower() == rel
+    ]
+    return tuple(dict.fromkeys(u for u in found if u))
 
 
 _SY_PERIODS = {
