@@ -25,6 +25,7 @@ from aggregator.update.decide import (
     failure_update,
     http_freshness,
     next_check_after_success,
+    polling_interval,
     posting_interval,
     publisher_interval,
 )
@@ -55,7 +56,11 @@ class Recorder:
 
     def record(self, source: Source, attempt: Attempt, now: datetime) -> SourceOutcome:
         url = source.feed_url or source.url
-        interval = source.interval or self.schedule.min_interval
+        interval = polling_interval(
+            source.interval or self.schedule.min_interval,
+            self.schedule,
+            subscribed=source.subscribed,
+        )
         if isinstance(attempt, Bug):
             return SourceOutcome(url, "bug", error=attempt.error)
         if isinstance(attempt, SourceError):
@@ -93,7 +98,9 @@ def _record_feed(
     if attempt.discovered:
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
     feed, fetched = attempt.feed, attempt.fetched
-    interval = posting_interval(feed.entries, now, schedule)
+    interval = polling_interval(
+        posting_interval(feed.entries, now, schedule), schedule, subscribed=source.subscribed
+    )
     publisher = publisher_interval(feed.publisher_interval, http_freshness(fetched.headers, now))
     next_check = next_check_after_success(now, interval, publisher, rng)
     new, updated = store_fetched_feed(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.models import Source, Subscription
+from aggregator.update.decide import Schedule, polling_interval
 from aggregator.websub.subscriber import (
     NOT_OURS,
     VERIFY_WAIT,
@@ -285,3 +286,21 @@ def test_the_callback_is_the_public_url_with_websub_and_the_token() -> None:
     assert callback_url("https://robin.example/planet", "abc") == (
         "https://robin.example/planet/websub/abc"
     )
+
+
+# -- polling while subscribed ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("interval", "subscribed", "polled"),
+    [
+        (timedelta(hours=2), False, timedelta(hours=2)),
+        (timedelta(hours=2), True, timedelta(days=1)),
+        (timedelta(days=1), True, timedelta(days=1)),
+    ],
+)
+def test_a_subscribed_source_is_still_polled_at_the_longest_interval(
+    interval: timedelta, subscribed: bool, polled: timedelta
+) -> None:
+    schedule = Schedule(min_interval=timedelta(minutes=30), max_interval=timedelta(days=1))
+    assert polling_interval(interval, schedule, subscribed=subscribed) == polled
