@@ -84,12 +84,14 @@ class SubscriptionsMixin(StoreBase):
             row.last_error, row.updated_at = error, now
 
     def subscription_verified(
-        self, subscription_id: int, lease_until: datetime, now: datetime
+        self, subscription_id: int, lease_until: datetime, lease_seconds: int, now: datetime
     ) -> None:
-        """The hub verified the subscription (or its renewal) until ``lease_until``."""
+        """The hub verified the subscription (or its renewal): a lease of ``lease_seconds``
+        until ``lease_until``."""
         with self._session() as session:
             row = session.get_one(SubscriptionRow, subscription_id)
             row.state, row.lease_until, row.updated_at = "active", lease_until, now
+            row.lease_seconds = lease_seconds
             row.failures, row.last_error = 0, None
 
     def subscription_denied(self, subscription_id: int, reason: str | None, now: datetime) -> None:

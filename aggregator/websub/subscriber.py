@@ -170,6 +170,8 @@ class Verification:
     #: ``subscribe``/``unsubscribe``: echo the challenge; ``denied``: acknowledge; else 404.
     action: str
     lease_until: datetime | None = None
+    #: The lease granted, in seconds.
+    lease_seconds: int | None = None
     challenge: str = ""
     reason: str | None = None
 
@@ -197,7 +199,7 @@ def check_verification(
     if mode == "subscribe" and subscription.state in ("requested", "active"):
         granted = query.get("hub.lease_seconds", "")
         seconds = int(granted) if granted.isdigit() else subscription.lease_seconds
-        return Verification("subscribe", now + timedelta(seconds=seconds), challenge)
+        return Verification("subscribe", now + timedelta(seconds=seconds), seconds, challenge)
     if mode == "unsubscribe" and subscription.state == "unsubscribing":
         return Verification("unsubscribe", challenge=challenge)
     return NOT_OURS
