@@ -193,3 +193,34 @@ def test_a_failing_hub_is_recorded_and_asked_again(
     # The same subscription was asked for twice, with the same callback and secret.
     requests = subscriber.hub.requests()
     assert len(requests) == 2 and requests[0].callback == requests[1].callback
+
+
+def test_a_feed_that_stops_naming_the_hub_is_unsubscribed(
+    subscriber: Subscriber, feed_server: FeedServer, site: Site
+) -> None:
+    subscribed(subscriber)
+    upkeep = subscriber.app.subscriptions
+    assert upkeep is not None
+    items = [FeedItem("Polled post", "https://blog.example/1", day(9))]
+    feed_server.serve("/feed.xml", atom_feed("Blog", "https://blog.example/", items))
+    assert subscriber.app.refresh(every=True).count("ok") == 1
+    assert upkeep.run().sent == 1
+    ended = subscriber.hub.wait_for_request("unsubscribe", subscriber.feed_url)
+    [sub] = subscriber.app.store.list_subscriptions()
+    assert sub.state == "unsubscribing"
+    assert urlsplit(ended.callback).path == f"/websub/{sub.token}"
+    query = {"hub.mode": "unsubscribe", "hub.topic": sub.topic, "hub.challenge": "bye"}
+    assert call(subscriber, "GET", f"/websub/{sub.token}?{urlencode(query)}") == (200, b"bye")
+    assert subscriber.app.store.list_subscriptions() == []
+    assert not subscriber.app.store.list_sources()[0].subscribed
+
+
+def test_status_names_each_source_s_subscription(
+    subscriber: Subscriber, site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subscribed(subscriber)
+    capsys.readouterr()
+    assert site.cli("status") == 0
+    line = capsys.readouterr().out
+    assert f"websub=active hub={subscriber.hub.url}" in line
+    assert "lease_until=" in line
