@@ -43,6 +43,8 @@ class Subscribe:
 
     wanted: Wanted
     existing: Subscription | None = None
+    #: The existing subscription's lease ended unrenewed: it is no longer active meanwhile.
+    lapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,12 @@ def decide_upkeep(
             else:
                 unsubscribe.append(Unsubscribe(sub))
         else:
-            again = _ask_again_at(sub)
+            lapsed = (
+                sub.state == "active" and sub.lease_until is not None and sub.lease_until <= now
+            )
+            again = None if lapsed else _ask_again_at(sub)
             if again is None or again <= now:
-                subscribe.append(Subscribe(want, sub))
+                subscribe.append(Subscribe(want, sub, lapsed))
             else:
                 later.append(again)
     for key, want in wanted_by_key.items():
@@ -137,7 +142,8 @@ def _ask_again_at(sub: Subscription) -> datetime | None:
     if renewal is None:
         return None
     if sub.requested_at is not None and sub.requested_at >= renewal and unanswered:
-        return unanswered  # a renewal is asked for; waiting for the hub to verify it
+        # A renewal is asked for: the hub has until then to verify it (or the lease lapses).
+        return min(unanswered, sub.lease_until) if sub.lease_until else unanswered
     return renewal
 
 

@@ -94,9 +94,10 @@ class SubscriptionUpkeep:
                 lease_seconds=self.lease_seconds,
                 now=now,
             )
-        elif sub.state == "denied":
+        elif sub.state == "denied" or intent.lapsed:
+            # Until the hub verifies again, the blog is polled as usual.
             self.store.subscription_state(sub.id, "requested", now)
-        renewing = sub.state == "active"
+        renewing = sub.state == "active" and not intent.lapsed
         form = {
             "hub.mode": "subscribe",
             "hub.topic": sub.topic,

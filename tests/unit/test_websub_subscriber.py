@@ -135,13 +135,27 @@ def test_a_lease_is_renewed_with_a_tenth_or_a_day_left_never_past_half(
         ({}, None, NOW + timedelta(days=4)),
         # Less than a day of a ten-day lease left: renewed.
         ({"lease_until": NOW + timedelta(hours=23)}, "subscribe", None),
-        # The lease has ended without renewal: asked again.
-        ({"lease_until": NOW - timedelta(hours=1)}, "subscribe", None),
+        # The lease has ended without renewal, even with a renewal pending: asked again.
+        ({"lease_until": NOW - timedelta(hours=1)}, "lapsed", None),
+        (
+            {"lease_until": NOW - timedelta(hours=1), "requested_at": NOW - timedelta(hours=1)},
+            "lapsed",
+            None,
+        ),
         # A renewal asked for and not yet verified: waits for the hub.
         (
             {"lease_until": NOW + timedelta(hours=20), "requested_at": NOW - timedelta(minutes=5)},
             None,
             NOW - timedelta(minutes=5) + VERIFY_WAIT,
+        ),
+        # … but no longer than the lease lasts.
+        (
+            {
+                "lease_until": NOW + timedelta(minutes=10),
+                "requested_at": NOW - timedelta(minutes=5),
+            },
+            None,
+            NOW + timedelta(minutes=10),
         ),
         # Requested, the hub said 202, no verification yet: waits, then asks again.
         ({"state": "requested", "lease_until": None, "requested_at": NOW}, None, NOW + VERIFY_WAIT),
@@ -167,8 +181,10 @@ def test_a_lease_is_renewed_with_a_tenth_or_a_day_left_never_past_half(
     ids=[
         "active",
         "renew",
-        "expired",
+        "lapsed",
+        "lapsed-renewal-pending",
         "renewal-pending",
+        "renewal-pending-until-lapse",
         "requested-waiting",
         "requested-unanswered",
         "failed",
@@ -181,7 +197,8 @@ def test_a_wanted_subscription_is_renewed_or_asked_again_when_due(
 ) -> None:
     sub = subscription(**changes)
     upkeep = decide_upkeep([WANTED], [sub], NOW)
-    assert upkeep.subscribe == ((Subscribe(WANTED, sub),) if action == "subscribe" else ())
+    expected = {"subscribe": Subscribe(WANTED, sub), "lapsed": Subscribe(WANTED, sub, True)}
+    assert upkeep.subscribe == ((expected[action],) if action else ())
     assert upkeep.unsubscribe == upkeep.forget == ()
     assert upkeep.next_at == next_at
 
