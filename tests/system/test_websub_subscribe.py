@@ -29,6 +29,8 @@ class World:
     service: Service
     hub: LocalHub
     first: str
+    #: What the first blog's feed names as its rel="self": the topic of its subscription.
+    first_topic: str
     second: str
     callback_base: str
 
@@ -43,9 +45,12 @@ def world(tmp_path: Path, feed_server: FeedServer, database_url: str) -> Iterato
         f'[websub]\nsubscribe = true\ncallback_url = "{callback_base}"\nlease_seconds = {LEASE}'
     )
     first, second = feed_server.url("/first.xml"), feed_server.url("/second.xml")
+    first_topic = feed_server.url("/feeds/first")
     feed_server.serve(
         "/first.xml",
-        atom_feed("First Blog", "https://first.example/", FIRST_ITEMS, hub=hub.url, self_url=first),
+        atom_feed(
+            "First Blog", "https://first.example/", FIRST_ITEMS, hub=hub.url, self_url=first_topic
+        ),
     )
     second_items = [FeedItem("Second blog's post", "https://second.example/1", day(9))]
     feed_server.serve(
@@ -59,7 +64,7 @@ def world(tmp_path: Path, feed_server: FeedServer, database_url: str) -> Iterato
         ]
     )
     service = Service(site, port)
-    yield World(site, service, hub, first, second, callback_base)
+    yield World(site, service, hub, first, first_topic, second, callback_base)
     if service.process.poll() is None:
         service.process.kill()
         service.process.wait()
@@ -67,7 +72,7 @@ def world(tmp_path: Path, feed_server: FeedServer, database_url: str) -> Iterato
 
 def first_blog(items: list[FeedItem], world: World) -> bytes:
     return atom_feed(
-        "First Blog", "https://first.example/", items, hub=world.hub.url, self_url=world.first
+        "First Blog", "https://first.example/", items, hub=world.hub.url, self_url=world.first_topic
     )
 
 
@@ -84,7 +89,7 @@ def test_the_service_follows_blogs_through_their_hub(
 
     # It subscribes to each blog's topic (rel="self", else the feed URL) with its own
     # callback and a random secret, for the lease it is configured with.
-    first = hub.wait_for_request("subscribe", world.first)
+    first = hub.wait_for_request("subscribe", world.first_topic)
     second = hub.wait_for_request("subscribe", world.second)
     for request in (first, second):
         assert request.callback.startswith(world.callback_base + "/websub/")
@@ -94,9 +99,12 @@ def test_the_service_follows_blogs_through_their_hub(
     assert first.secret != second.secret
 
     # The verification is answered for its own topic and mode only.
+    assert hub.verify(first, topic=world.first)[0] == 404
     assert hub.verify(first, topic=world.second)[0] == 404
     assert hub.verify(first, mode="unsubscribe")[0] == 404
-    stranger = HubRequest("subscribe", world.first, world.callback_base + "/websub/x", None, 6, 0)
+    stranger = HubRequest(
+        "subscribe", world.first_topic, world.callback_base + "/websub/x", None, LEASE, 0
+    )
     assert hub.verify(stranger)[0] == 404
     assert hub.verify(first, challenge="first-challenge") == (200, b"first-challenge")
     verified_at = time.monotonic()
@@ -120,7 +128,7 @@ def test_the_service_follows_blogs_through_their_hub(
     assert hub.push(stranger, first_blog(pushed, world), secret="x") == 404
 
     # The subscription is renewed (same callback and secret) before its lease ends.
-    renewal = hub.wait_for_request("subscribe", world.first, count=2, timeout=LEASE + 2)
+    renewal = hub.wait_for_request("subscribe", world.first_topic, count=2, timeout=LEASE + 2)
     assert renewal.at < verified_at + LEASE
     assert (renewal.callback, renewal.secret) == (first.callback, first.secret)
     assert hub.verify(renewal)[0] == 200
@@ -136,7 +144,7 @@ def test_the_service_follows_blogs_through_their_hub(
     while world.site.query("SELECT count(*) FROM subscriptions") != [(1,)]:
         assert time.monotonic() < deadline, world.site.query("SELECT * FROM subscriptions")
         time.sleep(0.05)
-    assert world.site.query("SELECT topic FROM subscriptions") == [(world.first,)]
+    assert world.site.query("SELECT topic FROM subscriptions") == [(world.first_topic,)]
     assert world.second not in status(world, capsys)
 
     code, _, output = service.stop()
