@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote
 
 from waitress.server import create_server
 
+from aggregator.errors import AggregatorError
 from aggregator.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -93,8 +94,6 @@ class SiteApp:
         self, websub: Callback, token: str, environ: Environ, start_response: StartResponse
     ) -> Iterable[bytes]:
         """A hub's verification (GET) or push (POST), the body capped like a fetch."""
-        from aggregator.errors import AggregatorError
-
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "POST"):
             return _plain(

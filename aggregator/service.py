@@ -199,6 +199,7 @@ def run_service(app: App) -> int:
             log.error("database unreachable, retrying in %.0f s: %s", delay, exc)
             stopping.wait(delay)
     scheduler = None
+    upkeep: threading.Thread | None = None
     if not stopping.is_set():
         # Publish what is already known before the first refresh, so the site is up at once.
         try:
@@ -217,6 +218,9 @@ def run_service(app: App) -> int:
     app.stop.set()
     app.upkeep_due.set()
     rebuild.cancel()
+    if upkeep is not None:
+        # A request to a hub in flight ends within the fetch timeouts; not waited for longer.
+        upkeep.join(timeout=1.0)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
     serving.close()

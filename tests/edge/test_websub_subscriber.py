@@ -9,6 +9,7 @@ import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -35,8 +36,22 @@ class Subscriber:
     verified: list[int]
 
 
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[SiteApp, tuple[str, int]]]:
+    """One server for the module (closing one takes a second); each test plugs its callback."""
+    site_app = SiteApp(Path("/nonexistent"), lambda: {"status": "ok"})
+    server = make_server(site_app, "127.0.0.1", 0)
+    serving = Serving(server).start()
+    try:
+        yield site_app, ("127.0.0.1", int(server.effective_port))
+    finally:
+        serving.close()
+
+
 @pytest.fixture
-def subscriber(site: Site, feed_server: FeedServer) -> Iterator[Subscriber]:
+def subscriber(
+    site: Site, feed_server: FeedServer, served: tuple[SiteApp, tuple[str, int]]
+) -> Iterator[Subscriber]:
     hub = LocalHub(feed_server)
     items = [FeedItem("Polled post", "https://blog.example/1", day(9))]
     feed_url = feed_server.serve(
@@ -58,16 +73,12 @@ def subscriber(site: Site, feed_server: FeedServer) -> Iterator[Subscriber]:
             verified=lambda: verified.append(1),
             stored=lambda: stored.append(1),
         )
-        server = make_server(
-            SiteApp(site.output, lambda: {"status": "ok"}, websub=callback), "127.0.0.1", 0
-        )
-        serving = Serving(server).start()
+        site_app, address = served
+        site_app.websub = callback
         try:
-            yield Subscriber(
-                app, ("127.0.0.1", server.effective_port), hub, feed_url, stored, verified
-            )
+            yield Subscriber(app, address, hub, feed_url, stored, verified)
         finally:
-            serving.close()
+            site_app.websub = None
 
 
 def call(
