@@ -98,11 +98,10 @@ def _record_feed(
     if attempt.discovered:
         store.set_feed_url(source.id, attempt.discovered, site_url=source.url)
     feed, fetched = attempt.feed, attempt.fetched
-    interval = polling_interval(
-        posting_interval(feed.entries, now, schedule), schedule, subscribed=source.subscribed
-    )
+    interval = posting_interval(feed.entries, now, schedule)
     publisher = publisher_interval(feed.publisher_interval, http_freshness(fetched.headers, now))
-    next_check = next_check_after_success(now, interval, publisher, rng)
+    polled = polling_interval(interval, schedule, subscribed=source.subscribed)
+    next_check = next_check_after_success(now, polled, publisher, rng)
     new, updated = store_fetched_feed(
         store,
         source.id,

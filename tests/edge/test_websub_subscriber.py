@@ -235,3 +235,19 @@ def test_status_names_each_source_s_subscription(
     line = capsys.readouterr().out
     assert f"websub=active hub={subscriber.hub.url}" in line
     assert "lease_until=" in line
+
+
+def test_a_subscribed_blog_is_still_polled_at_the_longest_interval(subscriber: Subscriber) -> None:
+    path = subscribed(subscriber)
+    [sub] = subscriber.app.store.list_subscriptions()
+    # Fourteen posts this week call for a check every twelve hours, were it not subscribed.
+    items = [
+        FeedItem(f"Busy post {i}", f"https://blog.example/busy/{i}", NOW - timedelta(hours=i))
+        for i in range(14)
+    ]
+    body = atom_feed("Blog", "https://blog.example/", items)
+    assert call(subscriber, "POST", path, body, signed(sub.secret, body))[0] == 202
+    [source] = subscriber.app.store.list_sources()
+    assert source.interval == timedelta(hours=12)
+    assert source.next_check_at is not None
+    assert source.next_check_at - NOW >= timedelta(days=1) * 0.9
