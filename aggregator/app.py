@@ -28,6 +28,7 @@ from aggregator.websub.publisher import HubPings
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome
     from aggregator.update.worker import Worker
+    from aggregator.websub.upkeep import SubscriptionUpkeep
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,17 @@ class App:
         self.role = "all"
         #: Consecutive cycles the database failed in; the scheduler retries sooner meanwhile.
         self.database_failures = 0
+        #: ``[websub] subscribe``: subscriptions to the hubs the blogs' feeds name.
+        self.subscriptions: SubscriptionUpkeep | None = None
+        if settings.websub.subscribe:
+            from aggregator.websub.upkeep import SubscriptionUpkeep
+
+            self.subscriptions = SubscriptionUpkeep(
+                self.store, self.fetcher, settings.websub, clock
+            )
+        #: Set when the subscription upkeep has something new to look at (a refresh cycle
+        #: ended, a hub verified); the service's upkeep thread waits on it.
+        self.upkeep_due = threading.Event()
 
     def close(self) -> None:
         self.fetcher.close()
@@ -80,11 +92,25 @@ class App:
         health: Callable[[], dict[str, Any]],
         ready: Callable[[], tuple[bool, dict[str, Any]]],
         metrics: Callable[[], bytes],
+        pushed: Callable[[], None] | None = None,
     ) -> Any:
-        """The HTTP server for the output folder and the health, readiness and metrics pages."""
+        """The HTTP server for the output folder and the health, readiness and metrics pages;
+        with ``[websub] subscribe``, also the hubs' callback, which calls ``pushed`` after a
+        push stored something."""
         from aggregator.server import SiteApp, make_server
 
-        site = SiteApp(self.settings.output.dir, health, ready, metrics)
+        callback = None
+        if self.subscriptions is not None:
+            from aggregator.websub.callback import Callback
+
+            callback = Callback(
+                self.settings,
+                self.store,
+                self.clock,
+                verified=self.upkeep_due.set,
+                stored=pushed or (lambda: None),
+            )
+        site = SiteApp(self.settings.output.dir, health, ready, metrics, callback)
         server = self.settings.server
         return make_server(site, server.host, server.port, server.threads)
 
@@ -195,6 +221,8 @@ class App:
                 database_failed = database_failed or isinstance(exc, StoreError)
                 log.error("build failed: %s", exc)
         self.database_failures = self.database_failures + 1 if database_failed else 0
+        if self.subscriptions is not None:
+            self.upkeep_due.set()
 
 
 def open_store(settings: Settings, *, upgrade: bool = True) -> Store:

@@ -20,7 +20,7 @@ from typing import Any
 from aggregator import __version__
 from aggregator.cli_blogroll import add_blogroll_commands
 from aggregator.errors import AggregatorError
-from aggregator.models import Source
+from aggregator.models import Source, Subscription
 from aggregator.settings import Settings, load_settings
 
 log = logging.getLogger("aggregator")
@@ -240,18 +240,34 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     with _app(settings) as app:
         sources = app.store.list_sources()
+        subscriptions: dict[int, list[Subscription]] = {}
+        for sub in app.store.list_subscriptions():
+            subscriptions.setdefault(sub.source_id, []).append(sub)
         now = app.clock()
     if args.json:
-        print(json.dumps([_status_record(s, now) for s in sources], indent=2))
+        records = [_status_record(s, now, subscriptions.get(s.id, [])) for s in sources]
+        print(json.dumps(records, indent=2))
         return 0
     if not sources:
         print("no sources: refresh reads them from the blogroll")
     for source in sources:
-        print(_status_line(source, now))
+        print(_status_line(source, now, subscriptions.get(source.id, [])))
     return 0
 
 
-def _status_record(source: Source, now: datetime) -> dict[str, Any]:
+def _subscription_record(sub: Subscription) -> dict[str, Any]:
+    return {
+        "hub": sub.hub,
+        "topic": sub.topic,
+        "state": sub.state,
+        "lease_until": _iso(sub.lease_until),
+        "last_error": sub.last_error,
+    }
+
+
+def _status_record(
+    source: Source, now: datetime, subscriptions: Sequence[Subscription] = ()
+) -> dict[str, Any]:
     return {
         "url": source.url,
         "feed_url": source.feed_url,
@@ -273,6 +289,7 @@ def _status_record(source: Source, now: datetime) -> dict[str, Any]:
         "gone_at": _iso(source.gone_at),
         "moved_at": _iso(source.moved_at),
         "next_check_at": None if source.gone_at else _iso(source.next_check_at),
+        "websub": [_subscription_record(sub) for sub in subscriptions],
     }
 
 
@@ -283,7 +300,7 @@ def _warning_record(source: Source) -> dict[str, Any] | None:
     return {"kind": warning.kind, "message": warning.message, "line": warning.line}
 
 
-def _status_line(source: Source, now: datetime) -> str:
+def _status_line(source: Source, now: datetime, subscriptions: Sequence[Subscription] = ()) -> str:
     state = source.state(now)
     result = source.last_result or "new"
     if result == "error":
@@ -305,6 +322,10 @@ def _status_line(source: Source, now: datetime) -> str:
         parts.append(f"retry_after={_iso(source.retry_after)}")
     if source.aliases:
         parts.append(f"moved_from={','.join(source.aliases)}")
+    for sub in subscriptions:
+        parts.append(f"websub={sub.state} hub={sub.hub}")
+        if sub.lease_until:
+            parts.append(f"lease_until={_iso(sub.lease_until)}")
     if source.last_error:
         parts.append(f"error={json.dumps(source.last_error)}")
     if source.last_warning and source.last_result != "error":

@@ -11,6 +11,8 @@ from functools import cached_property
 from typing import Literal
 
 SourceState = Literal["new", "ok", "not_modified", "failing", "rate_limited", "gone", "moved"]
+#: A WebSub subscription: asked for, verified by the hub, being ended, or refused by the hub.
+SubscriptionState = Literal["requested", "active", "unsubscribing", "denied"]
 
 
 @dataclass(frozen=True)
@@ -106,12 +108,40 @@ class Source:
     #: Set while a worker holds the source (see ``Store.claim_due``).
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    #: The WebSub hubs and self URL its last polled feed named.
+    hubs: tuple[str, ...] = ()
+    self_url: str | None = None
+    #: Whether a WebSub subscription of it is active: polling is then only a safety net.
+    subscribed: bool = False
 
     @property
     def display_title(self) -> str:
         from urllib.parse import urlsplit
 
         return self.title or self.feed_title or urlsplit(self.site_url or self.url).netloc
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A WebSub subscription of a source's topic at a hub, as the store knows it."""
+
+    id: int
+    source_id: int
+    hub: str
+    topic: str
+    #: Names this subscription in its callback URL (``CALLBACK_URL/websub/TOKEN``).
+    token: str
+    #: ``hub.secret``: the key of the HMAC that signs pushed content.
+    secret: str
+    state: SubscriptionState
+    #: The lease asked for, in seconds.
+    lease_seconds: int
+    lease_until: datetime | None
+    #: When the hub last accepted a request of ours for it.
+    requested_at: datetime | None
+    failures: int
+    last_error: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -213,6 +243,10 @@ class ParsedFeed:
     updated: datetime | None = None
     #: Set when the document had to be read leniently.
     warning: ParseWarning | None = None
+    #: The WebSub hubs the feed names (``<link rel="hub">``, JSON Feed ``hubs``).
+    hubs: tuple[str, ...] = ()
+    #: The feed's own URL as it states it (``rel="self"``, JSON Feed ``feed_url``).
+    self_url: str | None = None
 
 
 @dataclass(frozen=True)

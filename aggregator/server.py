@@ -9,12 +9,16 @@ import mimetypes
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
 
 from waitress.server import create_server
 
+from aggregator.errors import AggregatorError
 from aggregator.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from aggregator.websub.callback import Callback
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -36,7 +40,7 @@ class SiteApp:
     """A small WSGI app: the output folder's files, ``/healthz``, ``/readyz`` and ``/metrics``.
 
     ``ready`` returns whether the service is ready and why; ``metrics`` the
-    Prometheus text exposition.
+    Prometheus text exposition; ``websub`` answers the hubs at ``/websub/TOKEN``.
     """
 
     def __init__(
@@ -45,15 +49,19 @@ class SiteApp:
         health: Callable[[], dict[str, Any]],
         ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
         metrics: Callable[[], bytes] | None = None,
+        websub: Callback | None = None,
     ) -> None:
         self.root = root.resolve()
         self.health = health
         self.ready = ready
         self.metrics = metrics
+        self.websub = websub
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = unquote(environ.get("PATH_INFO", "/"))
+        if path.startswith("/websub/") and self.websub is not None:
+            return self._websub(self.websub, path.removeprefix("/websub/"), environ, start_response)
         if method not in ("GET", "HEAD"):
             return _plain(
                 start_response,
@@ -81,6 +89,39 @@ class SiteApp:
             )
             return [b""] if method == "HEAD" else [body]
         return self._static(path, environ, start_response, head=method == "HEAD")
+
+    def _websub(
+        self, websub: Callback, token: str, environ: Environ, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """A hub's verification (GET) or push (POST), the body capped like a fetch."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "POST"):
+            return _plain(
+                start_response,
+                "405 Method Not Allowed",
+                b"method not allowed\n",
+                [("Allow", "GET, POST")],
+            )
+        try:
+            if method == "GET":
+                query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+                answer = websub.verify(token, query)
+            else:
+                length = environ.get("CONTENT_LENGTH") or ""
+                if length.isdigit() and int(length) > websub.max_bytes:
+                    return _plain(start_response, "413 Content Too Large", b"too large\n")
+                body = environ["wsgi.input"].read(websub.max_bytes + 1)
+                if len(body) > websub.max_bytes:
+                    return _plain(start_response, "413 Content Too Large", b"too large\n")
+                answer = websub.push(
+                    token, body, environ.get("HTTP_X_HUB_SIGNATURE"), environ.get("CONTENT_TYPE")
+                )
+        except AggregatorError:
+            # The database is away: the hub tries again later (a verification too, §5.3).
+            return _plain(start_response, "503 Service Unavailable", b"try again later\n")
+        return _plain(
+            start_response, answer.status, answer.body.encode(), [("Cache-Control", "no-store")]
+        )
 
     def _not_found(self, start_response: StartResponse, *, head: bool) -> Iterable[bytes]:
         """The site's own 404 page when it has one, with the 404 status."""

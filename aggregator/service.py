@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,10 @@ log = logging.getLogger("aggregator")
 
 #: How long ``run`` waits for a refresh in flight before it exits anyway.
 SHUTDOWN_GRACE_SECONDS = 3.0
+#: A push is published this long after it arrived; the pushes meanwhile share the build.
+PUSH_BUILD_DELAY = 1.0
+#: The first retry of a subscription upkeep whose hub failed; it doubles up to the interval.
+UPKEEP_RETRY_SECONDS = 30.0
 
 
 class Backoff:
@@ -41,6 +46,65 @@ class Backoff:
 
     def succeeded(self) -> None:
         self.delay = self.start
+
+
+class Debounce:
+    """Runs ``action`` once, ``delay`` seconds after the first of any number of calls; a
+    call while it runs leads to one more run."""
+
+    def __init__(self, delay: float, action: Callable[[], None]) -> None:
+        self.delay = delay
+        self.action = action
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self._fire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.action()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+def run_upkeep(app: App, stopping: threading.Event) -> None:
+    """The subscription upkeep thread: a run at start, after each refresh cycle and each
+    verification (``app.upkeep_due``), and when a renewal is due. A run whose hub failed is
+    retried with a ``Backoff``; nothing here ever stops the service."""
+    upkeep = app.subscriptions
+    if upkeep is None:
+        return
+    longest = app.settings.schedule.interval_minutes * 60.0
+    backoff = Backoff(UPKEEP_RETRY_SECONDS, max(longest, UPKEEP_RETRY_SECONDS))
+    while not stopping.is_set():
+        app.upkeep_due.clear()
+        delay = longest
+        try:
+            outcome = upkeep.run()
+        except Exception as exc:  # a database error or a bug: logged, tried again later
+            log.error(
+                "websub upkeep failed: %s", exc, exc_info=not isinstance(exc, AggregatorError)
+            )
+            delay = backoff.failed()
+        else:
+            if outcome.failed:
+                delay = backoff.failed()
+            else:
+                backoff.succeeded()
+            if outcome.next_at is not None:
+                until = (outcome.next_at - app.clock()).total_seconds()
+                delay = min(delay, max(until, 0.0))
+        app.upkeep_due.wait(delay)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -92,8 +156,16 @@ def run_service(app: App) -> int:
         rendered: bytes = app.metrics.render()
         return rendered
 
+    def build_after_push() -> None:
+        try:
+            built = app.build()
+            log.info("build after=push %s", built.summary())
+        except AggregatorError as exc:
+            log.error("build failed: %s", exc)
+
+    rebuild = Debounce(PUSH_BUILD_DELAY, build_after_push)
     try:
-        server = app.site_server(health, ready, metrics)
+        server = app.site_server(health, ready, metrics, pushed=rebuild)
     except OSError as exc:
         app.close()
         raise AggregatorError(
@@ -127,6 +199,7 @@ def run_service(app: App) -> int:
             log.error("database unreachable, retrying in %.0f s: %s", delay, exc)
             stopping.wait(delay)
     scheduler = None
+    upkeep: threading.Thread | None = None
     if not stopping.is_set():
         # Publish what is already known before the first refresh, so the site is up at once.
         try:
@@ -134,10 +207,20 @@ def run_service(app: App) -> int:
         except AggregatorError as exc:
             log.error("build failed: %s", exc)
         scheduler = start_scheduler(app)
+        if app.subscriptions is not None:
+            upkeep = threading.Thread(
+                target=run_upkeep, args=(app, stopping), name="websub-upkeep", daemon=True
+            )
+            upkeep.start()
     while not stopping.wait(0.5):
         pass
 
     app.stop.set()
+    app.upkeep_due.set()
+    rebuild.cancel()
+    if upkeep is not None:
+        # A request to a hub in flight ends within the fetch timeouts; not waited for longer.
+        upkeep.join(timeout=1.0)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
     serving.close()

@@ -77,6 +77,8 @@ def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) ->
         publisher_interval=_publisher_interval(feed),
         updated=_date(dict.get(feed, "updated_parsed") or dict.get(feed, "published_parsed")),
         warning=warning,
+        hubs=_links(feed, "hub", url),
+        self_url=next(iter(_links(feed, "self", url)), None),
     )
 
 
@@ -105,6 +107,16 @@ _EXPAT_WORDS = {
     "no element found": "the XML ends early (cut off)",
     "not well-formed (invalid token)": "not well-formed (a stray character or an unescaped &)",
 }
+
+
+def _links(feed: Any, rel: str, base: str) -> tuple[str, ...]:
+    """The feed's own ``<link rel=REL>`` URLs (Atom, or ``atom:link`` in RSS), in order."""
+    found = [
+        _http_url(link.get("href"), base)
+        for link in feed.get("links") or []
+        if hasattr(link, "get") and str(link.get("rel") or "").lower() == rel
+    ]
+    return tuple(dict.fromkeys(u for u in found if u))
 
 
 _SY_PERIODS = {

@@ -59,7 +59,21 @@ def parse_json_feed(content: bytes, url: str) -> ParsedFeed:
         description=clean_title(_str(document.get("description"))) or None,
         icon=_http_url(document.get("icon"), url) or _http_url(document.get("favicon"), url),
         language=_str(document.get("language")).strip() or None,
+        hubs=_hubs(document.get("hubs"), url),
+        self_url=_http_url(document.get("feed_url"), url),
     )
+
+
+def _hubs(value: Any, base: str) -> tuple[str, ...]:
+    """JSON Feed ``hubs``: ``[{"type": "WebSub", "url": …}]``; other types are not WebSub."""
+    if not isinstance(value, list):
+        return ()
+    found = [
+        _http_url(hub.get("url"), base)
+        for hub in value
+        if isinstance(hub, dict) and _str(hub.get("type")).lower() in ("websub", "pubsubhubbub")
+    ]
+    return tuple(dict.fromkeys(u for u in found if u))
 
 
 def _entry(raw: dict[str, Any], feed_url: str, feed_authors: str | None) -> ParsedEntry | None:

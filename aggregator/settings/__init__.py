@@ -147,6 +147,11 @@ def parse_settings(raw: dict[str, Any], file: Path, environ: dict[str, str]) -> 
         raise ConfigError(
             f"{file}: [schedule] min_interval_minutes: must not exceed max_interval_minutes"
         )
+    if settings.websub.subscribe and not settings.websub.callback_url:
+        raise ConfigError(
+            f"{file}: [websub] callback_url: required when subscribe is on "
+            "(the public URL at which `aggregator run` answers /websub/)"
+        )
     return settings
 
 

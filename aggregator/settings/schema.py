@@ -330,6 +330,22 @@ class WebSubSettings:
         "each hub gets one ping per changed feed",
         check=_hubs,
     )
+    subscribe: bool = setting(
+        False,
+        doc='subscribe to the hubs the blogs\' feeds name (`<link rel="hub">`), so their new '
+        "posts arrive within seconds; needs `callback_url`",
+    )
+    callback_url: str | None = setting(
+        None,
+        doc="the public URL at which `aggregator run` is reached; hubs call "
+        "`CALLBACK_URL/websub/TOKEN`. Required when `subscribe` is on",
+        check=_http_url,
+    )
+    lease_seconds: int = setting(
+        864000,
+        min=1,
+        doc="how long a subscription is asked for; it is renewed before it ends",
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Every public method is one transaction. Refresh writes one source per
 transaction, so a crash loses at most the source in flight. ``Store`` is
-composed of its parts: sources, leases, entries and migrations.
+composed of its parts: sources, leases, entries, subscriptions and migrations.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from aggregator.store.migrate import (
 from aggregator.store.rows import due_clause
 from aggregator.store.schema import SourceRow
 from aggregator.store.sources import SyncOutcome
+from aggregator.store.subscriptions import SubscriptionsMixin
 
 __all__ = [
     "MIGRATIONS",
@@ -43,7 +44,7 @@ class Health:
     sources_total: int
 
 
-class Store(MigrateMixin, LeasesMixin, EntriesMixin):
+class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin):
     """Typed access to the database; the only module that writes SQL."""
 
     @classmethod

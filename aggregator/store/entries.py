@@ -102,6 +102,8 @@ class EntriesMixin(StoreBase):
                 "feed_icon": feed.icon,
                 "feed_language": feed.language,
                 "last_warning": warning_value(feed.warning),
+                "hub_urls": list(feed.hubs) or None,
+                "self_url": feed.self_url,
                 "etag": fetched.etag,
                 "last_modified": fetched.last_modified,
                 "last_http_status": fetched.status,

@@ -147,7 +147,9 @@ def _enclosures(value: Any) -> tuple[Enclosure, ...]:
     )
 
 
-def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> Source:
+def _source(
+    row: SourceRow, entry_count: int, aliases: tuple[str, ...] = (), subscribed: bool = False
+) -> Source:
     return Source(
         id=row.id,
         url=row.url,
@@ -186,6 +188,9 @@ def _source(row: SourceRow, entry_count: int, aliases: tuple[str, ...] = ()) -> 
         is_own=bool(row.is_own),
         lease_owner=row.lease_owner,
         lease_expires_at=row.lease_expires_at,
+        hubs=tuple(row.hub_urls or ()),
+        self_url=row.self_url,
+        subscribed=subscribed,
     )
 
 

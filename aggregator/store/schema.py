@@ -101,6 +101,9 @@ class SourceRow(Base):
     #: The worker fetching this source now, and until when its claim holds (``claim_due``).
     lease_owner: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: The WebSub hubs and the self URL the last polled feed named.
+    hub_urls: Mapped[list[str] | None] = mapped_column(JSON)
+    self_url: Mapped[str | None] = mapped_column(String(2048))
 
 
 class SourceAliasRow(Base):
@@ -139,3 +142,32 @@ class EntryRow(Base):
     previous_content_hash: Mapped[str | None] = mapped_column(String(64))
     #: [{"url", "type", "length"}]
     enclosures: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+
+
+class SubscriptionRow(Base):
+    """A WebSub subscription of one source's topic at one hub (``store.subscriptions``)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("source_id", "hub", "topic", name="uq_subscriptions_source_hub"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    hub: Mapped[str] = mapped_column(String(2048))
+    topic: Mapped[str] = mapped_column(String(2048))
+    #: The last part of the callback URL: names this subscription to the hub and back.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: ``hub.secret``: pushed content is signed with it.
+    secret: Mapped[str] = mapped_column(String(128))
+    #: requested / active / unsubscribing / denied
+    state: Mapped[str] = mapped_column(String(16))
+    #: The lease asked for; the hub's verification says what it granted.
+    lease_seconds: Mapped[int] = mapped_column(Integer)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the hub last accepted a request (subscribe, renew or unsubscribe) from us.
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -25,7 +25,7 @@ from aggregator.store.rows import (
     _source,
     due_clause,
 )
-from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
+from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow, SubscriptionRow
 
 
 @dataclass(frozen=True)
@@ -117,13 +117,19 @@ class SourcesMixin(StoreBase):
         if where is not None:
             query = query.where(where)
         with self._session() as session:
+            # Only a verified subscription makes polling a safety net.
+            subscribed = set(
+                session.scalars(
+                    select(SubscriptionRow.source_id).where(SubscriptionRow.state == "active")
+                )
+            )
             aliases: dict[int, list[str]] = {}
             for alias in session.scalars(
                 select(SourceAliasRow).order_by(SourceAliasRow.created_at)
             ):
                 aliases.setdefault(alias.source_id, []).append(alias.url)
             return [
-                _source(row, count, tuple(aliases.get(row.id, ())))
+                _source(row, count, tuple(aliases.get(row.id, ())), row.id in subscribed)
                 for row, count in session.execute(query)
             ]
 

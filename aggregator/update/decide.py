@@ -86,6 +86,14 @@ def posting_interval(
     return min(max(interval, schedule.min_interval), schedule.max_interval)
 
 
+def polling_interval(
+    interval: timedelta, schedule: Schedule, *, subscribed: bool = False
+) -> timedelta:
+    """The interval a source is polled at: while a WebSub subscription of it is active,
+    pushes bring its posts and polling is only a safety net, at the longest interval."""
+    return schedule.max_interval if subscribed else interval
+
+
 def http_freshness(headers: Mapping[str, str], now: datetime) -> timedelta | None:
     """How long the response stays fresh: ``Cache-Control: max-age``, else ``Expires``.
 

@@ -26,6 +26,7 @@ from aggregator.update.decide import (
     feed_date,
     http_freshness,
     next_check_after_success,
+    polling_interval,
     posting_interval,
     publisher_interval,
 )
@@ -56,7 +57,11 @@ class Recorder:
 
     def record(self, source: Source, attempt: Attempt, now: datetime) -> SourceOutcome:
         url = source.feed_url or source.url
-        interval = source.interval or self.schedule.min_interval
+        interval = polling_interval(
+            source.interval or self.schedule.min_interval,
+            self.schedule,
+            subscribed=source.subscribed,
+        )
         if isinstance(attempt, Bug):
             return SourceOutcome(url, "bug", error=attempt.error)
         if isinstance(attempt, SourceError):
@@ -96,7 +101,8 @@ def _record_feed(
     feed, fetched = attempt.feed, attempt.fetched
     interval = posting_interval(feed.entries, now, schedule)
     publisher = publisher_interval(feed.publisher_interval, http_freshness(fetched.headers, now))
-    next_check = next_check_after_success(now, interval, publisher, rng)
+    polled = polling_interval(interval, schedule, subscribed=source.subscribed)
+    next_check = next_check_after_success(now, polled, publisher, rng)
     new, updated = store_fetched_feed(
         store,
         source.id,

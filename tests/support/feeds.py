@@ -42,7 +42,16 @@ def rss2_feed(title: str, link: str, items: list[FeedItem]) -> bytes:
     return "\n".join(parts).encode()
 
 
-def atom_feed(title: str, link: str, items: list[FeedItem]) -> bytes:
+def atom_feed(
+    title: str,
+    link: str,
+    items: list[FeedItem],
+    *,
+    hub: str | None = None,
+    self_url: str | None = None,
+) -> bytes:
+    """An Atom feed; ``hub`` and ``self_url`` add the ``rel="hub"``/``rel="self"`` links of
+    a feed that a WebSub hub distributes."""
     updated = max((i.date for i in items), default=day(1)).isoformat()
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -51,6 +60,10 @@ def atom_feed(title: str, link: str, items: list[FeedItem]) -> bytes:
         f'<link rel="alternate" href="{escape(link)}"/><updated>{updated}</updated>',
         "<author><name>Feed Author</name></author>",
     ]
+    if self_url:
+        parts.append(f'<link rel="self" href="{escape(self_url)}"/>')
+    if hub:
+        parts.append(f'<link rel="hub" href="{escape(hub)}"/>')
     for item in items:
         parts.append(
             f"<entry><title>{escape(item.title)}</title>"

@@ -48,6 +48,8 @@ class SeenRequest:
     method: str = "GET"
     #: The request body (a POST's form), empty for a GET.
     body: bytes = b""
+    #: When it arrived (``time.monotonic()``).
+    at: float = 0.0
 
 
 class FeedServer:
@@ -83,7 +85,9 @@ class FeedServer:
                 status = 404 if route is None else route.status
                 with server._lock:
                     server.seen.append(
-                        SeenRequest(self.path, dict(self.headers), status, "POST", body)
+                        SeenRequest(
+                            self.path, dict(self.headers), status, "POST", body, time.monotonic()
+                        )
                     )
                 answer = b"not found" if route is None else route.body
                 try:

@@ -63,6 +63,11 @@ class Site:
             assert self.cli("status", "--json") == 0
         return {s["feed_url"] or s["url"]: s for s in json.loads(out.getvalue())}
 
+    def append_config(self, text: str) -> None:
+        """Add sections (e.g. ``[websub]``) at the end of this site's config."""
+        with self.config.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text.strip() + "\n")
+
     def set_fetch(self, **values: object) -> None:
         """Change [fetch] settings of this site's config."""
         text = self.config.read_text()

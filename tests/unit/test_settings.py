@@ -486,3 +486,31 @@ def test_websub_hubs_default_to_none_and_are_kept_in_order(tmp_path: Path) -> No
 def test_a_websub_hub_must_be_an_http_url(tmp_path: Path) -> None:
     path = write_config(tmp_path, config_with('[websub]\nhubs = ["ftp://hub.example/"]'))
     assert "[websub] hubs: 'ftp://hub.example/'" in config_error(path)
+
+
+def test_subscribing_is_off_by_default_with_a_ten_day_lease(tmp_path: Path) -> None:
+    websub = load_settings(write_config(tmp_path, MINIMAL_SITE), environ={}).websub
+    assert (websub.subscribe, websub.callback_url, websub.lease_seconds) == (False, None, 864000)
+
+
+def test_subscribing_needs_a_callback_url_named_with_file_and_key(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with("[websub]\nsubscribe = true"))
+    error = config_error(path)
+    assert str(path) in error
+    assert "[websub] callback_url: required when subscribe is on" in error
+
+
+def test_the_callback_url_must_be_an_http_url(tmp_path: Path) -> None:
+    text = config_with('[websub]\nsubscribe = true\ncallback_url = "robin.example"')
+    assert "[websub] callback_url: must be an absolute http(s) URL" in config_error(
+        write_config(tmp_path, text)
+    )
+    text = config_with(
+        '[websub]\nsubscribe = true\ncallback_url = "https://robin.example"\nlease_seconds = 3600'
+    )
+    websub = load_settings(write_config(tmp_path, text), environ={}).websub
+    assert (websub.subscribe, websub.callback_url, websub.lease_seconds) == (
+        True,
+        "https://robin.example",
+        3600,
+    )
