@@ -40,9 +40,47 @@ class BlogrollEntry:
 
 
 @dataclass(frozen=True)
+class BlogrollWarning:
+    """A blogroll line that could not be read as written, or was read with a guess."""
+
+    #: 1-based line of the blogroll file (0 when it cannot be told).
+    line: int
+    #: The line as written.
+    text: str
+    #: What was wrong, and what was done about it.
+    reason: str
+    #: ``note`` when the line was understood all the same (a scheme added).
+    severity: Literal["warning", "note"] = "warning"
+
+    def message(self, name: str) -> str:
+        """``blogroll.md:7: warning: REASON: TEXT``, as the commands print it."""
+        where = f"{name}:{self.line}" if self.line else name
+        return f"{where}: {self.severity}: {self.reason}: {self.text}"
+
+
+@dataclass(frozen=True)
+class CategoryIntro:
+    """The owner's words under a category heading, before its list (Markdown)."""
+
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Blogroll:
     title: str
     entries: tuple[BlogrollEntry, ...]
+    #: The page's own level-1 heading, as written ("" when it has none, as in OPML).
+    heading: str = ""
+    #: The paragraphs before the first category (Markdown).
+    intro: str = ""
+    category_intros: tuple[CategoryIntro, ...] = ()
+    #: Lines left out or guessed at, in file order.
+    warnings: tuple[BlogrollWarning, ...] = ()
+
+    def category_intro(self, category: str) -> str:
+        """The introduction the owner wrote for ``category`` ("" when none)."""
+        return next((c.text for c in self.category_intros if c.category == category), "")
 
 
 @dataclass(frozen=True)
