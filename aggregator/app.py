@@ -9,7 +9,7 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +19,10 @@ from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.metrics import Metrics, TimedFetcher
-from aggregator.models import Blogroll, RefreshOutcome
+from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
-from aggregator.update.pipeline import Clock, refresh
+from aggregator.update.pipeline import Clock, refresh, sync_blogroll
 from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
@@ -131,12 +131,10 @@ class App:
             log.info("retention pruned=%d", pruned)
         return pruned
 
-    def sync_blogroll(self) -> SyncOutcome:
-        """Load the blogroll into the store without fetching anything."""
-        blogroll = load_blogroll(self.settings.blogroll.file)
-        return self.store.sync_blogroll(
-            blogroll.entries, self.clock(), own_feed_url=self.settings.own.feed_url
-        )
+    def sync_blogroll(self, *, allow_empty: bool = False) -> tuple[Blogroll, SyncOutcome]:
+        """Load the blogroll into the store without fetching anything; a blogroll that
+        suddenly lists no blogs is refused unless ``allow_empty``."""
+        return sync_blogroll(self.settings, self.store, self.clock(), allow_empty=allow_empty)
 
     def blogroll_with_known_feeds(self) -> Blogroll:
         """The blogroll file, each blog given the feed URL the store knows for it (the
@@ -174,11 +172,13 @@ class App:
         database_failed = False
         try:
             if self.role == "publisher":
-                synced = self.sync_blogroll()
+                blogroll, synced = self.sync_blogroll()
+                self._log_blogroll_warnings(blogroll.warnings)
                 log.info("blogroll added=%d retired=%d", synced.added, synced.retired)
                 self.prune()
             else:
                 outcome = self.refresh()
+                self._log_blogroll_warnings(outcome.blogroll_warnings)
                 log.info("refresh %s", outcome.summary())
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
@@ -195,6 +195,11 @@ class App:
                 database_failed = database_failed or isinstance(exc, StoreError)
                 log.error("build failed: %s", exc)
         self.database_failures = self.database_failures + 1 if database_failed else 0
+
+    def _log_blogroll_warnings(self, warnings: Sequence[BlogrollWarning]) -> None:
+        path = self.settings.blogroll.file
+        for warning in warnings:
+            log.warning("blogroll=%s line=%d %s", path, warning.line, warning.message(str(path)))
 
 
 def open_store(settings: Settings, *, upgrade: bool = True) -> Store:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aggregator import __version__
-from aggregator.cli_blogroll import add_blogroll_commands
+from aggregator.cli_blogroll import add_blogroll_commands, print_warnings
 from aggregator.errors import AggregatorError
 from aggregator.models import Source
 from aggregator.settings import Settings, load_settings
@@ -172,6 +172,7 @@ def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
         outcome = app.refresh(every=args.all, progress=bar.update if bar else None)
     if bar:
         bar.close()
+    print_warnings(settings, outcome.blogroll_warnings)
     for source in outcome.sources:
         if source.result == "error":
             print(f"failed: {source.error}")

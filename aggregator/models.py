@@ -333,6 +333,8 @@ class RefreshOutcome:
     """What one refresh run did, source by source."""
 
     sources: tuple[SourceOutcome, ...]
+    #: The blogroll's lines that could not be read (or were read with a guess).
+    blogroll_warnings: tuple[BlogrollWarning, ...] = ()
 
     def count(self, result: SourceResult) -> int:
         return sum(1 for s in self.sources if s.result == result)
