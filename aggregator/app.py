@@ -64,6 +64,8 @@ class App:
         self.role = "all"
         #: Consecutive cycles the database failed in; the scheduler retries sooner meanwhile.
         self.database_failures = 0
+        #: The posts the last build could not read (each message names the file).
+        self.post_errors: tuple[str, ...] = ()
 
     def close(self) -> None:
         self.fetcher.close()
@@ -151,15 +153,18 @@ class App:
             ),
         )
 
-    def build(self) -> BuildOutcome:
-        """Write the site; post files that cannot be read are logged and skipped."""
+    def build(self, *, log_post_errors: bool = True) -> BuildOutcome:
+        """Write the site; post files that cannot be read keep their last good version
+        (see ``posts.kept``) and are logged once (the CLI prints them itself instead)."""
         # Imported here: templates, Markdown and feed writers are not needed to refresh.
         from aggregator.publish import build_site
 
         with self._busy:
             outcome = build_site(self.settings, self.store, self.clock())
         self.metrics.last_build.set_to_current_time()
-        for error in outcome.post_errors:
+        # ``/healthz`` reports them until a build reads every post.
+        self.post_errors = tuple(str(error) for error in outcome.post_errors)
+        for error in outcome.post_errors if log_post_errors else ():
             log.error("%s", error)
         if self.hub_pings.hubs and outcome.feeds_written:
             self.hub_pings.published(outcome.feeds_written)

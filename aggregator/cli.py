@@ -231,11 +231,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     with _app(settings) as app:
-        outcome = app.build()
+        outcome = app.build(log_post_errors=False)
     for error in outcome.post_errors:
         print(f"aggregator: error: {error}", file=sys.stderr)
     print(f"{outcome.summary()} in {settings.output.dir}")
-    return 0
+    # The rest of the site is written, but a script must notice a post it could not read.
+    return 1 if outcome.post_errors else 0
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
