@@ -4,11 +4,15 @@ partly unreadable blogroll, and a blog taken off the blogroll, each through the 
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.feeds import FeedItem, day, rss2_feed
+from tests.support.paths import REPO
 from tests.support.server import FeedServer
 from tests.support.site import Site
 
@@ -65,6 +69,25 @@ def test_a_post_broken_by_a_typo_keeps_its_page_its_feed_entry_and_its_place(
     assert "Notes on compost" in read(site, "own.json")
     assert "Notes on compost" in read(site, "index.html")
     # The other posts are written as usual.
+    assert (site.output / "posts" / "hello-hugo" / "index.html").is_file()
+
+
+def test_the_build_process_names_a_broken_post_once_and_exits_1(site: Site) -> None:
+    path = site.write_post("compost.md", BROKEN_POST)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "aggregator", "--config", str(site.config), "build"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count(str(path)) == 1, done.stderr
+    assert f"{path}: invalid YAML front matter at line " in done.stderr
     assert (site.output / "posts" / "hello-hugo" / "index.html").is_file()
 
 
