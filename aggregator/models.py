@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
+#: How much a blogroll line's problem matters: ``note`` when it was understood all the same.
+Severity = Literal["warning", "note"]
 SourceState = Literal["new", "ok", "not_modified", "failing", "rate_limited", "gone", "moved"]
 
 
@@ -50,7 +52,7 @@ class BlogrollWarning:
     #: What was wrong, and what was done about it.
     reason: str
     #: ``note`` when the line was understood all the same (a scheme added).
-    severity: Literal["warning", "note"] = "warning"
+    severity: Severity = "warning"
 
     def message(self, name: str) -> str:
         """``blogroll.md:7: warning: REASON: TEXT``, as the commands print it."""

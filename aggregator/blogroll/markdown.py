@@ -27,6 +27,7 @@ from aggregator.models import (
     BlogrollWarning,
     CategoryIntro,
     Recommended,
+    Severity,
 )
 
 _FEED_WORDS = {"feed", "rss", "atom"}
@@ -139,10 +140,10 @@ def parse_markdown_blogroll(text: str) -> Blogroll:
 
 
 def _entry(item: _Item, lines: list[str], warnings: list[BlogrollWarning]) -> BlogrollEntry | None:
-    def warn(written: str, reason: str, severity: str = "warning") -> None:
+    def warn(written: str, reason: str, severity: Severity = "warning") -> None:
         number = _line_of(written, lines, item)
         text = lines[number].strip() if number < len(lines) else ""
-        warnings.append(BlogrollWarning(number + 1, text, reason, severity))  # type: ignore[arg-type]
+        warnings.append(BlogrollWarning(number + 1, text, reason, severity))
 
     links = [link for inline in item.inlines for link in _links(inline)]
     if not links:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
-from aggregator.parse.sanitize import sanitize_html
+from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
 from aggregator.publish.inputs import SiteInputs, categories_of
@@ -281,7 +281,9 @@ def _blogroll_pages(
     page: Blogroll | None,
 ) -> list[Output]:
     # The owner's heading and introduction when the Markdown page has them; OPML has none.
-    heading = page.heading if page and page.heading else "Blogroll"
+    # The heading is written in Markdown ("Blogs I *like*"); the page shows its text.
+    heading = html_to_text(render_markdown(page.heading)) if page and page.heading else ""
+    heading = heading or "Blogroll"
     intro = _prose_html(page.intro, site.url) if page else ""
     return [
         PageSpec(
