@@ -149,7 +149,8 @@ def archive_window(newest: date, months: int) -> list[date]:
 def read_inputs(
     store: Store, settings: Settings, now: datetime, posts: Sequence[Post]
 ) -> SiteInputs:
-    """Read from the store exactly what the pages show.
+    """Read from the store exactly what the pages show (and, for the blogroll page's
+    heading and prose, the blogroll file).
 
     The archives' headlines are not read here: only each month's count and
     digest, so that a month whose page is already right is not read again.
