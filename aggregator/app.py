@@ -9,7 +9,7 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +19,10 @@ from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.metrics import Metrics, TimedFetcher
-from aggregator.models import Blogroll, RefreshOutcome
+from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
-from aggregator.update.pipeline import Clock, refresh
+from aggregator.update.pipeline import Clock, refresh, sync_blogroll
 from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ class App:
         #: Set when the subscription upkeep has something new to look at (a refresh cycle
         #: ended, a hub verified); the service's upkeep thread waits on it.
         self.upkeep_due = threading.Event()
+        #: The posts the last build could not read (each message names the file).
+        self.post_errors: tuple[str, ...] = ()
 
     def close(self) -> None:
         self.fetcher.close()
@@ -157,12 +159,10 @@ class App:
             log.info("retention pruned=%d", pruned)
         return pruned
 
-    def sync_blogroll(self) -> SyncOutcome:
-        """Load the blogroll into the store without fetching anything."""
-        blogroll = load_blogroll(self.settings.blogroll.file)
-        return self.store.sync_blogroll(
-            blogroll.entries, self.clock(), own_feed_url=self.settings.own.feed_url
-        )
+    def sync_blogroll(self, *, allow_empty: bool = False) -> tuple[Blogroll, SyncOutcome]:
+        """Load the blogroll into the store without fetching anything; a blogroll that
+        suddenly lists no blogs is refused unless ``allow_empty``."""
+        return sync_blogroll(self.settings, self.store, self.clock(), allow_empty=allow_empty)
 
     def blogroll_with_known_feeds(self) -> Blogroll:
         """The blogroll file, each blog given the feed URL the store knows for it (the
@@ -179,15 +179,18 @@ class App:
             ),
         )
 
-    def build(self) -> BuildOutcome:
-        """Write the site; post files that cannot be read are logged and skipped."""
+    def build(self, *, log_post_errors: bool = True) -> BuildOutcome:
+        """Write the site; post files that cannot be read keep their last good version
+        (see ``posts.kept``) and are logged once (the CLI prints them itself instead)."""
         # Imported here: templates, Markdown and feed writers are not needed to refresh.
         from aggregator.publish import build_site
 
         with self._busy:
             outcome = build_site(self.settings, self.store, self.clock())
         self.metrics.last_build.set_to_current_time()
-        for error in outcome.post_errors:
+        # ``/healthz`` reports them until a build reads every post.
+        self.post_errors = tuple(str(error) for error in outcome.post_errors)
+        for error in outcome.post_errors if log_post_errors else ():
             log.error("%s", error)
         if self.hub_pings.hubs and outcome.feeds_written:
             self.hub_pings.published(outcome.feeds_written)
@@ -200,11 +203,13 @@ class App:
         database_failed = False
         try:
             if self.role == "publisher":
-                synced = self.sync_blogroll()
+                blogroll, synced = self.sync_blogroll()
+                self._log_blogroll_warnings(blogroll.warnings)
                 log.info("blogroll added=%d retired=%d", synced.added, synced.retired)
                 self.prune()
             else:
                 outcome = self.refresh()
+                self._log_blogroll_warnings(outcome.blogroll_warnings)
                 log.info("refresh %s", outcome.summary())
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
@@ -223,6 +228,11 @@ class App:
         self.database_failures = self.database_failures + 1 if database_failed else 0
         if self.subscriptions is not None:
             self.upkeep_due.set()
+
+    def _log_blogroll_warnings(self, warnings: Sequence[BlogrollWarning]) -> None:
+        path = self.settings.blogroll.file
+        for warning in warnings:
+            log.warning("blogroll=%s line=%d %s", path, warning.line, warning.message(str(path)))
 
 
 def open_store(settings: Settings, *, upgrade: bool = True) -> Store:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aggregator import __version__
-from aggregator.cli_blogroll import add_blogroll_commands
+from aggregator.cli_blogroll import add_blogroll_commands, print_warnings
 from aggregator.errors import AggregatorError
 from aggregator.models import Source, Subscription
 from aggregator.settings import Settings, load_settings
@@ -172,6 +172,7 @@ def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
         outcome = app.refresh(every=args.all, progress=bar.update if bar else None)
     if bar:
         bar.close()
+    print_warnings(settings, outcome.blogroll_warnings)
     for source in outcome.sources:
         if source.result == "error":
             print(f"failed: {source.error}")
@@ -230,11 +231,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     with _app(settings) as app:
-        outcome = app.build()
+        outcome = app.build(log_post_errors=False)
     for error in outcome.post_errors:
         print(f"aggregator: error: {error}", file=sys.stderr)
     print(f"{outcome.summary()} in {settings.output.dir}")
-    return 0
+    # The rest of the site is written, but a script must notice a post it could not read.
+    return 1 if outcome.post_errors else 0
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from aggregator.errors import AggregatorError
+from aggregator.models import BlogrollWarning
 from aggregator.settings import Settings
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def print_warnings(settings: Settings, warnings: Sequence[BlogrollWarning]) -> None:
+    """One line on standard error per blogroll line that could not be read."""
+    for warning in warnings:
+        print(f"aggregator: {warning.message(str(settings.blogroll.file))}", file=sys.stderr)
 
 
 def add_blogroll_commands(commands: Any) -> None:
@@ -36,6 +44,11 @@ def add_blogroll_commands(commands: Any) -> None:
     suggest.add_argument("--limit", type=int, default=20, metavar="N", help="at most N blogs")
     suggest.set_defaults(handler=cmd_blogroll_suggest)
     sync = sub.add_parser("sync", help="load the blogroll into the database without fetching")
+    sync.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a blogroll that lists no blogs, retiring every blog followed",
+    )
     sync.set_defaults(handler=cmd_blogroll_sync)
 
     discover = commands.add_parser("discover", help="list the feeds a homepage offers")
@@ -44,6 +57,7 @@ def add_blogroll_commands(commands: Any) -> None:
 
 
 def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
     from aggregator.blogroll import (
@@ -60,6 +74,8 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
 
     planet = read_planet_config(Path(args.file))
     incoming = planet.blogroll() if planet else load_blogroll(Path(args.file))
+    for warning in incoming.warnings:
+        print(f"aggregator: {warning.message(args.file)}", file=sys.stderr)
     target = settings.blogroll.file
     is_opml = target.suffix.lower() in (".opml", ".xml")
     if target.exists():
@@ -67,13 +83,17 @@ def cmd_blogroll_import(settings: Settings, args: argparse.Namespace) -> int:
     else:
         current = Blogroll(title=incoming.title, entries=())
     added = new_entries(current, incoming)
+    intros = {c.category: c.text for c in incoming.category_intros}
     if is_opml:
         data = build_opml(Blogroll(current.title, (*current.entries, *added)))
     elif target.exists():
+        # The owner's page stays as written; a category new to it brings its introduction.
         text = target.read_text(encoding="utf-8-sig")
-        data = merge_into_markdown(text, added).encode("utf-8")
+        data = merge_into_markdown(text, added, intros).encode("utf-8")
     else:
-        data = render_markdown_blogroll(Blogroll(current.title, tuple(added))).encode("utf-8")
+        # A new page takes the imported page's heading and prose with its blogs.
+        page = replace(incoming, entries=tuple(added), warnings=())
+        data = render_markdown_blogroll(page).encode("utf-8")
     try:
         write_atomic(target, data)
     except AggregatorError as exc:
@@ -132,6 +152,7 @@ def cmd_blogroll_check(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.fetch.discovery import check_blogroll
 
     blogroll = load_blogroll(settings.blogroll.file)
+    print_warnings(settings, blogroll.warnings)
     fetcher = open_fetcher(settings)
     try:
         checks = check_blogroll(fetcher.fetch, blogroll.entries, settings.fetch.workers)
@@ -188,6 +209,7 @@ def cmd_blogroll_sync(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.app import App
 
     with App(settings) as app:
-        outcome = app.sync_blogroll()
+        blogroll, outcome = app.sync_blogroll(allow_empty=args.allow_empty)
+    print_warnings(settings, blogroll.warnings)
     print(f"blogroll: {outcome.added} added, {outcome.retired} retired, {outcome.kept} kept")
     return 0

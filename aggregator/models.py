@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
+#: How much a blogroll line's problem matters: ``note`` when it was understood all the same.
+Severity = Literal["warning", "note"]
 SourceState = Literal["new", "ok", "not_modified", "failing", "rate_limited", "gone", "moved"]
 #: A WebSub subscription: asked for, verified by the hub, being ended, or refused by the hub.
 SubscriptionState = Literal["requested", "active", "unsubscribing", "denied"]
@@ -42,9 +44,47 @@ class BlogrollEntry:
 
 
 @dataclass(frozen=True)
+class BlogrollWarning:
+    """A blogroll line that could not be read as written, or was read with a guess."""
+
+    #: 1-based line of the blogroll file (0 when it cannot be told).
+    line: int
+    #: The line as written.
+    text: str
+    #: What was wrong, and what was done about it.
+    reason: str
+    #: ``note`` when the line was understood all the same (a scheme added).
+    severity: Severity = "warning"
+
+    def message(self, name: str) -> str:
+        """``blogroll.md:7: warning: REASON: TEXT``, as the commands print it."""
+        where = f"{name}:{self.line}" if self.line else name
+        return f"{where}: {self.severity}: {self.reason}: {self.text}"
+
+
+@dataclass(frozen=True)
+class CategoryIntro:
+    """The owner's words under a category heading, before its list (Markdown)."""
+
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Blogroll:
     title: str
     entries: tuple[BlogrollEntry, ...]
+    #: The page's own level-1 heading, as written ("" when it has none, as in OPML).
+    heading: str = ""
+    #: The paragraphs before the first category (Markdown).
+    intro: str = ""
+    category_intros: tuple[CategoryIntro, ...] = ()
+    #: Lines left out or guessed at, in file order.
+    warnings: tuple[BlogrollWarning, ...] = ()
+
+    def category_intro(self, category: str) -> str:
+        """The introduction the owner wrote for ``category`` ("" when none)."""
+        return next((c.text for c in self.category_intros if c.category == category), "")
 
 
 @dataclass(frozen=True)
@@ -347,6 +387,8 @@ class RefreshOutcome:
     """What one refresh run did, source by source."""
 
     sources: tuple[SourceOutcome, ...]
+    #: The blogroll's lines that could not be read (or were read with a guess).
+    blogroll_warnings: tuple[BlogrollWarning, ...] = ()
 
     def count(self, result: SourceResult) -> int:
         return sum(1 for s in self.sources if s.result == result)

@@ -129,8 +129,9 @@ def run_service(app: App) -> int:
         except AggregatorError as exc:
             return {"status": "degraded", "database": str(exc), "last_error": app.last_cycle_error}
         app.metrics.sources_failing.set(h.sources_failed)
+        status = "starting" if database_error else "degraded" if app.post_errors else "ok"
         return {
-            "status": "ok" if not database_error else "starting",
+            "status": status,
             "role": app.role,
             "last_refresh_at": _iso(h.last_refresh_at),
             "last_cycle_at": _iso(app.last_cycle_at),
@@ -138,11 +139,13 @@ def run_service(app: App) -> int:
             "sources_failed": h.sources_failed,
             "sources_total": h.sources_total,
             "last_error": app.last_cycle_error,
+            # Posts the last build could not read; each keeps its last good version online.
+            "posts": list(app.post_errors),
         }
 
     def ready() -> tuple[bool, dict[str, Any]]:
         report = health()
-        if report["status"] == "degraded" or database_error:
+        if "database" in report or database_error:
             return False, {"ready": False, "reason": "database unreachable", **report}
         last = app.last_cycle_at
         if last is None:

@@ -11,8 +11,8 @@ import json
 import logging
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from aggregator.errors import PostError
 from aggregator.models import Post
 from aggregator.parse.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
+from aggregator.posts.kept import KeptText
 from aggregator.settings import DEFAULT_PERMALINK, SUMMARY_LENGTH
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,11 @@ _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 class LoadedPosts:
     posts: tuple[Post, ...]
     errors: tuple[PostError, ...]
+    #: The text of each published post, by path relative to the posts folder: the record
+    #: the next build falls back on (see ``posts.kept``).
+    texts: dict[str, KeptText] = field(default_factory=dict)
+    #: Posts that could not be read and are published as they last were.
+    kept: tuple[str, ...] = ()
 
 
 def load_posts(
@@ -61,34 +67,56 @@ def load_posts(
     *,
     permalink: str = DEFAULT_PERMALINK,
     summary_length: int = SUMMARY_LENGTH,
+    last_good: Mapping[str, KeptText] | None = None,
 ) -> LoadedPosts:
-    """Read every ``*.md`` in ``posts_dir``, newest first; drafts are left out."""
+    """Read every ``*.md`` in ``posts_dir``, newest first; drafts are left out.
+
+    A file that cannot be read is reported once, and when ``last_good`` has its
+    text from an earlier build, that version is published instead. A missing
+    ``posts_dir`` raises PostError: publishing no posts at all would unpublish
+    every one of them.
+    """
     if not posts_dir.is_dir():
-        return LoadedPosts((), (PostError(f"{posts_dir}: posts folder not found"),))
+        raise PostError(
+            f"{posts_dir}: posts folder not found ([own] posts_dir): nothing was built and "
+            "the published site is unchanged; create the folder (it may stay empty) or fix "
+            "the setting"
+        )
+    last_good = last_good or {}
+
+    def parse(text: str, path: Path, mtime: float) -> Post:
+        return parse_post(
+            text, path, site_url, mtime=mtime, permalink=permalink, summary_length=summary_length
+        )
+
     posts: list[Post] = []
     errors: list[PostError] = []
+    texts: dict[str, KeptText] = {}
+    kept: list[str] = []
     for path in sorted(posts_dir.rglob("*.md")):
+        name = path.relative_to(posts_dir).as_posix()
+        text = ""
         try:
             text = path.read_bytes().decode("utf-8")
-            post = parse_post(
-                text,
-                path,
-                site_url,
-                mtime=path.stat().st_mtime,
-                permalink=permalink,
-                summary_length=summary_length,
-            )
-        except UnicodeDecodeError as exc:
-            errors.append(PostError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"))
-            continue
-        except OSError as exc:
-            errors.append(PostError(f"{path}: cannot read: {exc.strerror}"))
-            continue
-        except PostError as exc:
-            errors.append(exc)
-            continue
+            mtime = path.stat().st_mtime
+            post = parse(text, path, mtime)
+        except (UnicodeDecodeError, OSError, PostError) as exc:
+            error = _post_error(exc, path, text)
+            previous = last_good.get(name)
+            if previous is None:
+                errors.append(error)
+                continue
+            try:
+                post = parse(previous.text, path, previous.mtime)
+            except PostError:
+                errors.append(error)
+                continue
+            errors.append(PostError(f"{error}; its last good version stays published"))
+            kept.append(name)
+            mtime, text = previous.mtime, previous.text
         if not post.draft:
             posts.append(post)
+            texts[post.path] = KeptText(text, mtime)
     slugs: dict[str, str] = {}
     pages: dict[str, str] = {}
     unique: list[Post] = []
@@ -107,7 +135,37 @@ def load_posts(
         slugs[post.slug] = post.path
         pages[post.local_path] = post.path
         unique.append(post)
-    return LoadedPosts(tuple(unique), tuple(errors))
+    published = {Path(p.path).relative_to(posts_dir).as_posix(): texts[p.path] for p in unique}
+    return LoadedPosts(tuple(unique), tuple(errors), published, tuple(kept))
+
+
+def _post_error(exc: Exception, path: Path, text: str) -> PostError:
+    """One error naming the file, the line when it can be told, and the reason."""
+    if isinstance(exc, UnicodeDecodeError):
+        at = exc.object[: exc.start].count(b"\n") + 1
+        return PostError(f"{path}: line {at}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+    if isinstance(exc, OSError):
+        return PostError(f"{path}: cannot read: {exc.strerror}")
+    message = str(exc)
+    field_name = re.search(r"front matter '(\w+)'", message)
+    if field_name and " line " not in message:
+        # A value the front matter parser accepted but that means nothing (a date that is
+        # no date): the line is where its field is written.
+        field_line = _field_line(text, field_name.group(1))
+        if field_line:
+            message = message.replace(f"{path}: ", f"{path}: line {field_line}: ", 1)
+    if isinstance(exc, PostError) and message == str(exc):
+        return exc
+    return PostError(message)
+
+
+def _field_line(text: str, name: str) -> int | None:
+    """The 1-based line of a front matter field (YAML ``name:``, TOML ``name =``, JSON)."""
+    pattern = re.compile(rf"""^\s*["']?{re.escape(name)}["']?\s*[:=]""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
 
 
 def post_path(slug: str, published: datetime, pattern: str = DEFAULT_PERMALINK) -> str:

@@ -18,6 +18,7 @@ from aggregator.blogroll import build_opml
 from aggregator.errors import PostError, PublishError
 from aggregator.models import Headline
 from aggregator.posts import load_posts
+from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, month_rows
 from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.files import carries_inputs, write_all_atomic
@@ -62,11 +63,13 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     read nor rendered again.
     """
     out = settings.output
+    # A post that cannot be read now is published as the last build published it.
     loaded = load_posts(
         settings.own.posts_dir,
         settings.site.url,
         permalink=settings.own.permalink,
         summary_length=settings.content.summary_length,
+        last_good=read_kept(out.dir),
     )
     inputs = read_inputs(store, settings, now, loaded.posts)
     env = make_environment(out.templates_dir)
@@ -80,6 +83,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     headlines = _read_headlines(store, plan, kept)
     files = _render(env, settings, plan, kept, headlines)
     files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
+    files[KEPT_FILE] = kept_bytes(loaded.texts)
     written, unchanged = _write_all(out.dir, files)
     prune_output(out.dir, set(files) | kept, settings.own.permalink)
     return BuildOutcome(

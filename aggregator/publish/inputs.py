@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from aggregator.models import Post, Source, StoredEntry
+from aggregator.blogroll import load_blogroll
+from aggregator.errors import BlogrollError
+from aggregator.models import Blogroll, Post, Source, StoredEntry
 from aggregator.publish.timeline import month_start
 from aggregator.settings import Settings
 from aggregator.store import Store
@@ -61,7 +63,8 @@ class PageWindows:
 
 @dataclass(frozen=True)
 class ShownEntries:
-    """The stored entries the river, category pages, feeds and blogroll show."""
+    """The stored entries the river, category pages, feeds and blogroll show: only
+    those of blogs on the blogroll (and of the owner's own feed)."""
 
     #: Every source, retired ones too (archived headlines still name them).
     everyone: tuple[Source, ...]
@@ -101,6 +104,8 @@ class SiteInputs:
     newest_entry: datetime | None
     #: The store's side of the monthly archives in the window, newest first.
     months: tuple[MonthInputs, ...]
+    #: The blogroll file as written, for its heading and prose (None when unreadable).
+    blogroll: Blogroll | None = None
 
 
 def categories_of(sources: Sequence[Source]) -> dict[str, list[Source]]:
@@ -123,7 +128,9 @@ def read_shown(store: Store, windows: PageWindows) -> ShownEntries:
     return ShownEntries(
         everyone=everyone,
         sources=sources,
-        river=tuple(store.recent_entries(windows.river)),
+        # A blog taken off the blogroll leaves the river and the feeds at once; its entries
+        # stay stored until retention, so putting it back restores them.
+        river=tuple(store.recent_entries(windows.river, active_only=True)),
         latest=store.latest_entries_by_source(),
         categories=categories,
     )
@@ -142,7 +149,8 @@ def archive_window(newest: date, months: int) -> list[date]:
 def read_inputs(
     store: Store, settings: Settings, now: datetime, posts: Sequence[Post]
 ) -> SiteInputs:
-    """Read from the store exactly what the pages show.
+    """Read from the store exactly what the pages show (and, for the blogroll page's
+    heading and prose, the blogroll file).
 
     The archives' headlines are not read here: only each month's count and
     digest, so that a month whose page is already right is not read again.
@@ -158,7 +166,18 @@ def read_inputs(
         start, end = month_bounds(first)
         count, digest = store.entries_digest(start, end)
         months.append(MonthInputs(start, end, count, digest))
-    return SiteInputs(windows, shown, tuple(posts), newest_entry, tuple(months))
+    return SiteInputs(
+        windows, shown, tuple(posts), newest_entry, tuple(months), read_blogroll_page(settings)
+    )
+
+
+def read_blogroll_page(settings: Settings) -> Blogroll | None:
+    """The blogroll file, for the page's heading and the owner's prose; the blogs themselves
+    come from the store. A file that cannot be read now gives the generic page."""
+    try:
+        return load_blogroll(settings.blogroll.file)
+    except BlogrollError:
+        return None
 
 
 def month_bounds(first: date) -> tuple[datetime, datetime]:

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
-from aggregator.parse.sanitize import sanitize_html
+from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
 from aggregator.publish.inputs import SiteInputs, categories_of
@@ -25,7 +25,7 @@ from aggregator.publish.timeline import (
     post_item,
 )
 from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
-from aggregator.settings import Settings
+from aggregator.settings import Settings, SiteSettings
 
 ATOM = "application/atom+xml"
 JSON_FEED = "application/feed+json"
@@ -116,7 +116,7 @@ def plan_site(
     ]
     categories, category_outputs = _categories(inputs, settings, now, names, timeline.updated)
     outputs += category_outputs
-    outputs += _blogroll_pages(shown.sources, categories, site.title)
+    outputs += _blogroll_pages(shown.sources, categories, site, inputs.blogroll)
     outputs += _post_pages(timeline.pages, site.title)
     shared_inputs = digest(
         templates_digest,
@@ -247,7 +247,8 @@ def _categories(
         blogs = tuple(
             _blog_view(s, latest.get(s.id), now, settings.output.quiet_months) for s in members
         )
-        categories.append(CategoryView(name, slug, blogs))
+        intro = inputs.blogroll.category_intro(name) if inputs.blogroll else ""
+        categories.append(CategoryView(name, slug, blogs, _prose_html(intro, settings.site.url)))
         entries = inputs.shown.categories[name]
         chosen = _items_of(entries, inputs, settings, windows.category, posts=False)
         cat_updated = max((i.updated for i in chosen), default=updated)
@@ -274,23 +275,43 @@ def _categories(
 
 
 def _blogroll_pages(
-    sources: Sequence[Source], categories: list[CategoryView], title: str
+    sources: Sequence[Source],
+    categories: list[CategoryView],
+    site: SiteSettings,
+    page: Blogroll | None,
 ) -> list[Output]:
+    # The owner's heading and introduction when the Markdown page has them; OPML has none.
+    # The heading is written in Markdown ("Blogs I *like*"); the page shows its text.
+    heading = html_to_text(render_markdown(page.heading)) if page and page.heading else ""
+    heading = heading or "Blogroll"
+    intro = _prose_html(page.intro, site.url) if page else ""
     return [
         PageSpec(
             "blogroll.html",
             "blogroll.html",
-            f"Blogroll · {title}",
-            {"categories": categories, "active": "blogroll"},
+            f"{heading} · {site.title}",
+            {
+                "categories": categories,
+                "active": "blogroll",
+                "heading": heading,
+                "intro_html": intro,
+            },
         ),
-        OpmlSpec("blogroll.opml", _blogroll(sources, title)),
+        OpmlSpec("blogroll.opml", _blogroll(sources, site.title)),
         PageSpec(
             "status.html",
             "status.html",
-            f"Status · {title}",
+            f"Status · {site.title}",
             {"sources": list(sources), "active": "status"},
         ),
     ]
+
+
+def _prose_html(markdown: str, site_url: str) -> str:
+    """The owner's blogroll prose as sanitized HTML; its relative links are the site's."""
+    if not markdown:
+        return ""
+    return sanitize_html(render_markdown(markdown), base_url=urljoin(site_url, "blogroll.html"))
 
 
 def _post_pages(pages: Sequence[Item], title: str) -> list[Output]:

@@ -47,6 +47,8 @@ class CategoryView:
     name: str
     slug: str
     blogs: tuple[BlogView, ...]
+    #: The owner's introduction to the category, rendered and sanitized ("" when none).
+    intro_html: str = ""
 
 
 def blog_health(

@@ -154,8 +154,11 @@ class EntriesMixin(StoreBase):
                 found.setdefault(getattr(entry_row, column.key), entry_row)
         return found
 
-    def recent_entries(self, limit: int, *, source_id: int | None = None) -> list[StoredEntry]:
-        """The newest entries, newest first, with their sources' names."""
+    def recent_entries(
+        self, limit: int, *, source_id: int | None = None, active_only: bool = False
+    ) -> list[StoredEntry]:
+        """The newest entries, newest first, with their sources' names; with
+        ``active_only``, only those of blogs still on the blogroll."""
         query = (
             select(EntryRow, SourceRow)
             .join(SourceRow, SourceRow.id == EntryRow.source_id)
@@ -164,6 +167,8 @@ class EntriesMixin(StoreBase):
         )
         if source_id is not None:
             query = query.where(EntryRow.source_id == source_id)
+        if active_only:
+            query = query.where(SourceRow.active.is_(True))
         with self._session() as session:
             return [_stored_entry(e, s) for e, s in session.execute(query)]
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aggregator.blogroll import load_blogroll
-from aggregator.errors import StoreError
+from aggregator.errors import BlogrollError, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.models import (
+    Blogroll,
     BlogrollEntry,
     RefreshOutcome,
     Source,
@@ -33,7 +34,7 @@ from aggregator.models import (
 )
 from aggregator.parse import parse_feed
 from aggregator.settings import Settings
-from aggregator.store import Store
+from aggregator.store import Store, SyncOutcome
 from aggregator.update.attempt import Attempt, Parser, fetch_source, parser_for
 from aggregator.update.decide import (
     needs_rediscovery,
@@ -60,14 +61,10 @@ def refresh(
 
     ``progress(done, total)`` is called after each source is recorded.
     """
-    blogroll = load_blogroll(settings.blogroll.file)
-    sync = store.sync_blogroll(blogroll.entries, clock(), own_feed_url=settings.own.feed_url)
-    log.info(
-        "blogroll sources=%d added=%d retired=%d", len(blogroll.entries), sync.added, sync.retired
-    )
+    blogroll, _ = sync_blogroll(settings, store, clock())
     due = store.due_sources(clock(), every=every)
     if not due:
-        return RefreshOutcome(())
+        return RefreshOutcome((), blogroll.warnings)
     waiting = list(reversed(due))
 
     def take(n: int) -> list[Source]:
@@ -86,7 +83,34 @@ def refresh(
             progress=None if progress is None else (lambda done: progress(done, len(due))),
             parse=parse,
         )
-    return RefreshOutcome(tuple(batch.outcomes))
+    return RefreshOutcome(tuple(batch.outcomes), blogroll.warnings)
+
+
+def sync_blogroll(
+    settings: Settings, store: Store, now: datetime, *, allow_empty: bool = False
+) -> tuple[Blogroll, SyncOutcome]:
+    """Load the blogroll file into the store: new blogs added, removed ones retired.
+
+    A file that lists no blog at all while blogs are followed is refused
+    (almost always a broken file or a bad save) and nothing is retired, unless
+    ``allow_empty`` says the owner means it. Unreadable lines are in
+    ``Blogroll.warnings``, for the caller to show.
+    """
+    path = settings.blogroll.file
+    blogroll = load_blogroll(path)
+    if not blogroll.entries and not allow_empty:
+        followed = [s for s in store.list_sources() if not s.is_own]
+        if followed:
+            raise BlogrollError(
+                f"{path}: lists no blogs while {len(followed)} are followed: refused, "
+                "nothing was retired (a broken file or a bad save?); to stop following "
+                "them all, run `aggregator blogroll sync --allow-empty`"
+            )
+    sync = store.sync_blogroll(blogroll.entries, now, own_feed_url=settings.own.feed_url)
+    log.info(
+        "blogroll sources=%d added=%d retired=%d", len(blogroll.entries), sync.added, sync.retired
+    )
+    return blogroll, sync
 
 
 def explicit_feed_urls(entries: Iterable[BlogrollEntry]) -> frozenset[str]:

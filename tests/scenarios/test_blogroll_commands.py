@@ -195,7 +195,9 @@ def test_markdown_rendering_keeps_titles_notes_and_recommended_posts() -> None:
     )
 
     assert parse_markdown_blogroll(render_markdown_blogroll(blogroll)) == Blogroll(
-        title="Blogs I like", entries=(blogroll.entries[1], blogroll.entries[0])
+        title="Blogs I like",
+        entries=(blogroll.entries[1], blogroll.entries[0]),
+        heading="Blogs I like",
     )
 
 

@@ -397,7 +397,7 @@ def test_a_template_in_templates_dir_replaces_the_shipped_one(site: Site) -> Non
 
     assert "all quiet here" in text(site, "status.html")
     assert text(site, "style.css") == "body { color: teal; }\n"
-    assert "<h1>Blogroll</h1>" in text(site, "blogroll.html")
+    assert "<h1>Blogs I like</h1>" in text(site, "blogroll.html")  # the shipped one
 
 
 @pytest.mark.parametrize(

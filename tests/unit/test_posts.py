@@ -570,14 +570,6 @@ def test_two_posts_with_the_same_slug_keep_the_newer(tmp_path: Path) -> None:
     assert "'same'" in str(error)
 
 
-def test_missing_posts_folder_is_reported(tmp_path: Path) -> None:
-    loaded = load_posts(tmp_path / "nowhere", SITE)
-
-    assert loaded.posts == ()
-    (error,) = loaded.errors
-    assert "not found" in str(error)
-
-
 def test_post_without_date_uses_the_file_modification_time(tmp_path: Path) -> None:
     write_post(tmp_path, "undated.md", "Undated thoughts\nA body.\n", mtime=MTIME)
 
