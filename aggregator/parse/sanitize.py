@@ -12,6 +12,7 @@ from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
+from pygments.token import STANDARD_TYPES
 
 from aggregator.settings import SUMMARY_LENGTH
 
@@ -69,6 +70,73 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     ``href`` and ``src`` values are made absolute, so the HTML still works when it
     is read elsewhere (an outgoing feed, a feed reader).
     """
+    return _clean(fragment, base_url, ALLOWED_TAGS, ALLOWED_ATTRIBUTES, {})
+
+
+def sanitize_post_html(fragment: str, base_url: str | None = None) -> str:
+    """``sanitize_html`` for the owner's rendered Markdown: MathML, task-list boxes and
+    the classes the renderer sets (code highlighting, footnotes, heading anchors) are
+    kept too. No ``style`` attribute ever is: the stylesheet colours the code."""
+    tags = ALLOWED_TAGS | MATHML_TAGS | {"input"}
+    attributes = {
+        **ALLOWED_ATTRIBUTES,
+        **MATHML_ATTRIBUTES,
+        "input": {"type", "checked", "disabled"},
+    }
+    return _clean(fragment, base_url, tags, attributes, POST_CLASSES)
+
+
+#: Presentation MathML, as latex2mathml writes it.
+MATHML_TAGS = frozenset(
+    {
+        "math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
+        "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "munder", "mover", "munderover",
+        "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
+        "mmultiscripts", "mprescripts", "none",
+    }
+)  # fmt: skip
+_MATH_VARIANT = {"mathvariant"}
+MATHML_ATTRIBUTES = {
+    "math": {"display", "xmlns"},
+    "annotation": {"encoding"},
+    "mi": _MATH_VARIANT, "mn": _MATH_VARIANT, "mtext": _MATH_VARIANT, "ms": _MATH_VARIANT,
+    "mo": {"stretchy", "fence", "separator", "lspace", "rspace", "form", "largeop",
+           "movablelimits", "accent", "minsize", "maxsize", "symmetric", "mathvariant"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathvariant", "mathsize"},
+    "mfrac": {"linethickness", "bevelled"},
+    "mspace": {"width", "height", "depth", "linebreak"},
+    "mtable": {"columnalign", "rowalign", "rowspacing", "columnspacing", "columnlines",
+               "rowlines", "frame", "displaystyle"},
+    "mtr": {"columnalign", "rowalign"},
+    "mtd": {"columnalign", "rowalign", "columnspan", "rowspan"},
+    "munder": {"accentunder"}, "mover": {"accent"}, "munderover": {"accent", "accentunder"},
+    "menclose": {"notation"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+}  # fmt: skip
+#: Pygments' token classes (``k``, ``nf``, ``s2``…), styled by the stylesheet.
+_TOKEN_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
+POST_CLASSES = {
+    "span": set(_TOKEN_CLASSES),
+    "pre": {"highlight"},
+    "code": {"math-source"},
+    "a": {"header-anchor", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "li": {"footnote-item", "task-list-item"},
+    "ul": {"contains-task-list"},
+    "input": {"task-list-item-checkbox"},
+}
+
+
+def _clean(
+    fragment: str,
+    base_url: str | None,
+    tags: frozenset[str],
+    attributes: dict[str, set[str]],
+    classes: dict[str, set[str]],
+) -> str:
     if not fragment:
         return ""
     resolve = _resolver(base_url) if base_url else None
@@ -83,12 +151,16 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
             return value
         if name == "srcset" and resolve is not None:
             return _resolve_srcset(value, resolve)
+        if tag == "input" and name == "type":
+            # A disabled checkbox of a task list, never a form field.
+            return value if value == "checkbox" else None
         return value
 
     clean = nh3.clean(
         fragment,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        tags=set(tags),
+        attributes={tag: set(attrs) for tag, attrs in attributes.items()},
+        allowed_classes=classes,
         url_schemes=set(URL_SCHEMES) | {"data"},
         link_rel="noopener noreferrer",
         strip_comments=True,

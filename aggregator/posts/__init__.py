@@ -15,20 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
+from math import ceil as math_ceil
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import ftfy
 import ftfy.badness
 import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
 from aggregator.errors import PostError
 from aggregator.models import Post
-from aggregator.parse.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
+from aggregator.parse.sanitize import excerpt, html_to_text, strip_control_characters
+from aggregator.posts.markdown import render_markdown, render_post
 from aggregator.settings import DEFAULT_PERMALINK, SUMMARY_LENGTH
 
 log = logging.getLogger(__name__)
@@ -45,6 +44,10 @@ _ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
+__all__ = ["LoadedPosts", "load_posts", "parse_post", "post_path", "post_url", "render_markdown"]
+
+#: Reading speed for ``Post.reading_minutes``, in words a minute.
+WORDS_PER_MINUTE = 220
 MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
@@ -61,6 +64,7 @@ def load_posts(
     *,
     permalink: str = DEFAULT_PERMALINK,
     summary_length: int = SUMMARY_LENGTH,
+    math: bool = False,
 ) -> LoadedPosts:
     """Read every ``*.md`` in ``posts_dir``, newest first; drafts are left out."""
     if not posts_dir.is_dir():
@@ -77,6 +81,7 @@ def load_posts(
                 mtime=path.stat().st_mtime,
                 permalink=permalink,
                 summary_length=summary_length,
+                math=math,
             )
         except UnicodeDecodeError as exc:
             errors.append(PostError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"))
@@ -139,8 +144,13 @@ def parse_post(
     mtime: float | None = None,
     permalink: str = DEFAULT_PERMALINK,
     summary_length: int = SUMMARY_LENGTH,
+    math: bool = False,
 ) -> Post:
-    """Turn one Markdown file's text into a Post; raise PostError naming the file."""
+    """Turn one Markdown file's text into a Post; raise PostError naming the file.
+
+    ``math`` turns TeX formulas into MathML in every post (``[own] math``); a post
+    asks for it alone with ``math: true`` or ``use_math: true``.
+    """
     # Posts pasted through the wrong encoding (UTF-8 read as Mac Roman or cp1252) are repaired.
     fixed = ftfy.fix_text(text, _ENCODING_ONLY)
     if ftfy.badness.is_bad(fixed):
@@ -151,7 +161,9 @@ def parse_post(
     elif fixed != text:
         log.info("post=%s repaired=mojibake", path)
     meta, body = _split_front_matter(fixed.lstrip("\ufeff"), path)
-    stem_match = _JEKYLL_NAME.match(path.stem)
+    # A page bundle (``posts/SLUG/index.md``) is named by its folder.
+    stem = path.parent.name if path.stem in ("index", "_index") else path.stem
+    stem_match = _JEKYLL_NAME.match(stem)
     title = _text(meta.get("title"))
     if not title:
         title, body = _title_from_body(body)
@@ -165,13 +177,19 @@ def parse_post(
         if mtime is None:
             raise PostError(f"{path}: no date in front matter or file name")
         published = datetime.fromtimestamp(mtime, UTC).replace(microsecond=0)
-        log.warning("post=%s date=missing using=file-modification-time", path)
+        if meta or fixed.lstrip("\ufeff").startswith(("---", "+++", "{")):
+            # Front matter that forgot its date: the page would move with every save.
+            log.warning("post=%s date=missing using=file-modification-time", path)
+        else:
+            # A plain text note has nowhere to write a date: its file's time is its date.
+            log.info("post=%s date=file-modification-time", path)
     updated = _date(meta.get("lastmod") or meta.get("updated"), path, "lastmod")
-    slug = _slugify(_text(meta.get("slug")) or (stem_match.group(4) if stem_match else path.stem))
+    slug = _slugify(_text(meta.get("slug")) or (stem_match.group(4) if stem_match else stem))
     local_path = post_path(slug, published, permalink)
     url = urljoin(site_url, local_path)
     more = MORE.search(body)
-    content_html = sanitize_html(render_markdown(body), base_url=url)
+    with_math = math or _bool(meta.get("math")) or _bool(meta.get("use_math"))
+    content_html = render_post(body, url, math=with_math, post=str(path))
     summary_field = meta.get("summary") or meta.get("description") or meta.get("excerpt")
     if more:
         summary = html_to_text(render_markdown(body[: more.start()]))
@@ -180,6 +198,7 @@ def parse_post(
     else:
         summary = _first_paragraph(content_html)
     known = {"title", "date", "lastmod", "updated", "draft", "tags", "categories", "slug", "id"}
+    cover, cover_alt = _cover(meta, url)
     return Post(
         path=str(path),
         slug=slug,
@@ -194,21 +213,57 @@ def parse_post(
         metadata={k: v for k, v in meta.items() if k not in known},
         local_path=local_path,
         atom_id=_text(meta.get("id")) or None,
+        reading_minutes=max(
+            1, math_ceil(len(html_to_text(content_html).split()) / WORDS_PER_MINUTE)
+        ),
+        cover_image=cover,
+        cover_alt=cover_alt,
+        aliases=_aliases(meta, path),
+        toc=_bool(meta.get("toc")) or _bool(meta.get("showToc")),
+        toc_open=_bool(meta["TocOpen"]) if "TocOpen" in meta else "toc" in meta,
+        math=with_math,
     )
 
 
-def render_markdown(body: str) -> str:
-    """CommonMark with tables, strikethrough, footnotes and heading ids."""
-    html: str = _MARKDOWN.render(body)
-    return html
+def _cover(meta: dict[str, Any], url: str) -> tuple[str | None, str]:
+    """The cover image's absolute URL and alt text, from the first field that names one."""
+    cover, header = meta.get("cover"), meta.get("header")
+    images = meta.get("images")
+    candidates: list[tuple[Any, Any]] = []
+    if isinstance(cover, dict):
+        candidates.append((cover.get("image"), cover.get("alt")))
+    if isinstance(images, list | tuple) and images:
+        candidates.append((images[0], None))
+    elif isinstance(images, str):
+        candidates.append((images, None))
+    image = meta.get("image")
+    # jekyll-seo-tag also takes ``image: {path: …, alt: …}``.
+    if isinstance(image, dict):
+        candidates.append((image.get("path"), image.get("alt")))
+    else:
+        candidates.append((image, None))
+    if isinstance(header, dict):
+        caption = header.get("image_description") or header.get("caption")
+        candidates += [(header.get("image"), caption), (header.get("overlay_image"), caption)]
+    for value, alt in candidates:
+        if isinstance(value, str) and value.strip():
+            return urljoin(url, value.strip()), _text(alt)
+    return None, ""
 
 
-_MARKDOWN = (
-    MarkdownIt("commonmark", {"html": True, "typographer": False})
-    .enable(["table", "strikethrough"])
-    .use(footnote_plugin)
-    .use(anchors_plugin, min_level=1, max_level=6)
-)
+def _aliases(meta: dict[str, Any], path: Path) -> tuple[str, ...]:
+    """Hugo ``aliases`` and Jekyll ``redirect_from`` as paths from the site root."""
+    found: list[str] = []
+    for field in ("aliases", "redirect_from"):
+        for value in _strings(meta.get(field)):
+            split = urlsplit(value)
+            if split.scheme or split.netloc or ".." in split.path.split("/"):
+                log.warning("post=%s alias=%r ignored: not a path on this site", path, value)
+                continue
+            local = split.path.lstrip("/")
+            if local and local not in found:
+                found.append(local)
+    return tuple(found)
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:

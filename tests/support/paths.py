@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+#: Beside the checkout, or where ``$AGGREGATOR_SHARED`` says (a worktree kept elsewhere).
+SHARED = Path(os.environ.get("AGGREGATOR_SHARED") or REPO.parent / "shared")
 DATA = REPO / "tests" / "data"
