@@ -278,6 +278,8 @@ class Item:
     source_id: int | None = None
     #: When the blog last changed, as far as we know (its newest entry): ``atom:source``.
     source_updated: datetime | None = None
+    #: Minutes to read an own post that has a page here; None for everything else.
+    reading_minutes: int | None = None
 
 
 @dataclass(frozen=True)
