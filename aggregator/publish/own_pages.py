@@ -72,6 +72,7 @@ def own_pages(
             "active": "post",
             "description": item.summary,
             "og_type": "article",
+            "og_title": item.title,
             "og_image": post.cover_image,
         }
         outputs.append(
