@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.support.paths import DATA, SHARED
+from tests.support.paths import DATA, REPO, SHARED
 from tests.support.site import Site, make_site
 
 FIXTURE = DATA / "posts" / "site"
@@ -276,3 +276,29 @@ def regenerate() -> None:
 
 if __name__ == "__main__":
     regenerate()
+
+
+def test_the_example_site_builds_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The example config writes to ../public: a copy keeps the checkout clean.
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "config", config, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    from aggregator.cli import main
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["--config", str(config / "aggregator.toml"), "build"]) == 0
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    public = tmp_path / "public"
+    assert (public / "images" / "sketch.png").is_file()
+    assert (public / "posts" / "counting-minutes" / "words.png").is_file()
+    page = (public / "posts" / "counting-minutes" / "index.html").read_text(encoding="utf-8")
+    for feature in (
+        '<pre class="highlight">',
+        'class="footnote-ref"',
+        "<math ",
+        '<nav class="toc"',
+    ):
+        assert feature in page, feature
