@@ -137,6 +137,26 @@ def test_a_changed_static_file_is_replaced_and_a_removed_bundle_file_goes(
     assert leftovers == []
 
 
+def test_a_copy_that_cannot_be_made_leaves_the_site_as_it_was(
+    built: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = (built.output / "posts" / "kitchen-sink" / "index.html").read_bytes()
+    (built.root / "static" / "images" / "logo.png").write_bytes(b"a new logo")
+    (built.root / "static" / "files" / "notes.txt").write_text("New notes.\n")
+    post = built.posts / "kitchen-sink" / "index.md"
+    post.write_text(post.read_text().replace("Everything a post can hold", "A new title"))
+    # The notes are staged first; where the logo goes, a file stands instead of a folder.
+    shutil.rmtree(built.output / "images")
+    (built.output / "images").write_text("in the way")
+
+    assert built.cli("build") == 1
+
+    assert "cannot copy images/logo.png" in capsys.readouterr().err
+    assert (built.output / "files" / "notes.txt").read_text() != "New notes.\n"
+    assert (built.output / "posts" / "kitchen-sink" / "index.html").read_bytes() == index
+    assert [p for p in built.output.rglob("*") if p.name.endswith(".tmp")] == []
+
+
 def test_a_missing_local_file_is_named_with_its_post(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
