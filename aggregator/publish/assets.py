@@ -40,9 +40,11 @@ def plan_assets(settings: Settings, posts: Sequence[Post], pages: Iterable[str])
     elif static != (settings.path.resolve().parent / "static").resolve():
         # The default folder is optional; one that was named must be there.
         log.warning("static_dir=%s missing: nothing copied from it", static)
+    posts_root = settings.own.posts_dir.resolve()
     for post in posts:
         path = Path(post.path)
-        if path.name not in _BUNDLE_PAGES:
+        # ``posts/index.md`` is a post, not a bundle of every file in the posts folder.
+        if path.name not in _BUNDLE_PAGES or path.parent.resolve() == posts_root:
             continue
         for source in _files(path.parent):
             if source.suffix == ".md":
