@@ -77,7 +77,11 @@ def highlight_code(code: str, language: str) -> str:
     return f'<pre class="highlight"><code>{spans}</code></pre>\n'
 
 
-def formula_html(source: str, *, display: bool, post: str) -> str:
+#: The closing delimiter of each opening one, to give a formula back as it was written.
+_CLOSING = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+
+
+def formula_html(source: str, *, display: bool, post: str, opening: str = "") -> str:
     """MathML of one TeX formula; the source text, with a warning, when it cannot be read."""
     problem = _formula_problem(source)
     mathml = ""
@@ -91,7 +95,8 @@ def formula_html(source: str, *, display: bool, post: str) -> str:
                 problem = "unknown command " + _UNKNOWN_COMMAND.findall(mathml)[0][4:-5]
     if problem is not None:
         log.warning("post=%s math=unconverted formula=%r reason=%s", post, source, problem)
-        delimited = f"$${source}$$" if display else f"${source}$"
+        opening = opening if opening in _CLOSING else "$$" if display else "$"
+        delimited = f"{opening}{source}{_CLOSING[opening]}"
         text = f'<code class="math-source">{html.escape(delimited, quote=False)}</code>'
         return f"<p>{text}</p>\n" if display else text
     return f"{mathml}\n" if display else mathml
@@ -127,13 +132,19 @@ def _fence(
 def _math_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return formula_html(tokens[idx].content.strip(), display=False, post=_post_of(env))
+    token = tokens[idx]
+    return formula_html(
+        token.content.strip(), display=False, post=_post_of(env), opening=token.markup
+    )
 
 
 def _math_block(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return formula_html(tokens[idx].content.strip(), display=True, post=_post_of(env))
+    token = tokens[idx]
+    return formula_html(
+        token.content.strip(), display=True, post=_post_of(env), opening=token.markup
+    )
 
 
 def _post_of(env: Any) -> str:

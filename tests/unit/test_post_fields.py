@@ -173,3 +173,9 @@ def test_the_contents_nest_headings_and_open_as_asked() -> None:
     assert '<a href="#two--more">Two &amp; more</a>' in collapsed
     assert "header-anchor" not in collapsed
     assert build_toc("<p>No headings.</p>", open_=True) == ""
+
+
+def test_a_formula_that_stays_as_source_keeps_its_delimiters() -> None:
+    html = post("title: t\ndate: 2024-01-01\nmath: true", "See \\(\\frac{1\\) here.\n").content_html
+
+    assert '<code class="math-source">\\(\\frac{1\\)</code>' in html
