@@ -74,16 +74,16 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
 
 
 def sanitize_post_html(fragment: str, base_url: str | None = None) -> str:
-    """``sanitize_html`` for the owner's rendered Markdown: MathML, task-list boxes and
-    the classes the renderer sets (code highlighting, footnotes, heading anchors) are
-    kept too. No ``style`` attribute ever is: the stylesheet colours the code."""
-    tags = ALLOWED_TAGS | MATHML_TAGS | {"input"}
-    attributes = {
-        **ALLOWED_ATTRIBUTES,
-        **MATHML_ATTRIBUTES,
-        "input": {"type", "checked", "disabled"},
-    }
-    return _clean(fragment, base_url, tags, attributes, POST_CLASSES)
+    """``sanitize_html`` for the owner's rendered Markdown, keeping the classes the renderer
+    sets (code highlighting, footnotes, heading anchors, task lists). No ``style``
+    attribute ever is: the stylesheet colours the code. Formulas and task-list boxes
+    are put in afterwards by the renderer, so raw HTML in a post never makes them."""
+    return _clean(fragment, base_url, ALLOWED_TAGS, ALLOWED_ATTRIBUTES, POST_CLASSES)
+
+
+def sanitize_mathml(fragment: str) -> str:
+    """Presentation MathML only: no links, no HTML inside, nothing that can run."""
+    return _clean(fragment, None, MATHML_TAGS, MATHML_ATTRIBUTES, {})
 
 
 #: Presentation MathML, as latex2mathml writes it.
@@ -126,7 +126,6 @@ POST_CLASSES = {
     "ol": {"footnotes-list"},
     "li": {"footnote-item", "task-list-item"},
     "ul": {"contains-task-list"},
-    "input": {"task-list-item-checkbox"},
 }
 
 
@@ -151,9 +150,6 @@ def _clean(
             return value
         if name == "srcset" and resolve is not None:
             return _resolve_srcset(value, resolve)
-        if tag == "input" and name == "type":
-            # A disabled checkbox of a task list, never a form field.
-            return value if value == "checkbox" else None
         return value
 
     clean = nh3.clean(

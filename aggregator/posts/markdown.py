@@ -31,13 +31,20 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from aggregator.parse.sanitize import sanitize_post_html
+from aggregator.parse.sanitize import sanitize_mathml, sanitize_post_html
 
 log = logging.getLogger(__name__)
 
 #: Token classes only (``<span class="k">``): no inline style, no wrapper.
 _FORMATTER = HtmlFormatter(nowrap=True)
 #: latex2mathml writes an unknown command as an identifier that keeps its backslash.
+#: A placeholder for HTML the renderer made: private-use characters around its index.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_TASK_BOX = re.compile(
+    r'<input class="task-list-item-checkbox"( checked="checked")? disabled="disabled" '
+    r'type="checkbox">'
+)
 _ALIGN_STYLE = re.compile(r'style="text-align:(left|right|center)"')
 _UNKNOWN_COMMAND = re.compile(r"<m[io]>\\[A-Za-z]+</m[io]>")
 
@@ -57,10 +64,17 @@ def render_post(body: str, base_url: str, *, math: bool = False, post: str = "")
     ``post`` names the file in the warning about a formula that cannot be converted.
     """
     renderer = _POST_WITH_MATH if math else _POST
-    rendered = renderer.render(body, {"post": post})
+    fragments: list[str] = []
+    # The markers are the renderer's alone: none can come from the text.
+    text = body.replace(_OPEN, "").replace(_CLOSE, "")
+    rendered = renderer.render(text, {"post": post, "fragments": fragments})
+    rendered = _TASK_BOX.sub(lambda m: _keep(fragments, _checkbox(bool(m.group(1)))), rendered)
     # A column's alignment as an attribute: no inline style is published.
     rendered = _ALIGN_STYLE.sub(r'align="\1"', rendered)
-    return sanitize_post_html(rendered, base_url=base_url)
+    clean = sanitize_post_html(rendered, base_url=base_url)
+    # What the renderer made itself (MathML, task-list boxes) goes in after the sanitizer,
+    # so raw HTML in a post can never make a form field or a formula.
+    return _MARKER.sub(lambda m: fragments[int(m.group(1))], clean)
 
 
 def highlight_code(code: str, language: str) -> str:
@@ -87,7 +101,9 @@ def formula_html(source: str, *, display: bool, post: str, opening: str = "") ->
     mathml = ""
     if problem is None:
         try:
-            mathml = latex_to_mathml(source, display="block" if display else "inline")
+            mathml = sanitize_mathml(
+                latex_to_mathml(source, display="block" if display else "inline")
+            )
         except Exception as exc:  # latex2mathml's errors share no base class
             problem = type(exc).__name__
         else:
@@ -133,18 +149,31 @@ def _math_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    return formula_html(
+    mathml = formula_html(
         token.content.strip(), display=False, post=_post_of(env), opening=token.markup
     )
+    return _keep(env["fragments"], mathml)
 
 
 def _math_block(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    return formula_html(
+    mathml = formula_html(
         token.content.strip(), display=True, post=_post_of(env), opening=token.markup
     )
+    return _keep(env["fragments"], mathml) + "\n"
+
+
+def _keep(fragments: list[str], html_text: str) -> str:
+    """A placeholder for ``html_text``, put back once the page is sanitized."""
+    fragments.append(html_text.rstrip("\n"))
+    return f"{_OPEN}{len(fragments) - 1}{_CLOSE}"
+
+
+def _checkbox(checked: bool) -> str:
+    ticked = " checked" if checked else ""
+    return f'<input class="task-list-item-checkbox" type="checkbox" disabled{ticked}>'
 
 
 def _post_of(env: Any) -> str:

@@ -179,3 +179,16 @@ def test_a_formula_that_stays_as_source_keeps_its_delimiters() -> None:
     html = post("title: t\ndate: 2024-01-01\nmath: true", "See \\(\\frac{1\\) here.\n").content_html
 
     assert '<code class="math-source">\\(\\frac{1\\)</code>' in html
+
+
+def test_raw_html_in_a_post_makes_no_form_field_and_no_formula() -> None:
+    body = (
+        '<input type="checkbox" checked> <INPUT TYPE="IMAGE" SRC="x.png">\n\n'
+        '<math href="javascript:alert(1)"><mi>x</mi></math> \ue0000\ue001 $\\text{<b>bold</b>}$\n'
+    )
+
+    html = post("title: t\ndate: 2024-01-01\nmath: true", body).content_html
+
+    assert "<input" not in html and "javascript" not in html
+    # Only the formula the renderer made is MathML, and nothing but MathML is in it.
+    assert html.count("<math") == 1 and "<b>" not in html
