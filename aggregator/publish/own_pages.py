@@ -145,7 +145,7 @@ def alias_pages(
             path = alias_path(alias)
             if path in taken:
                 log.warning(
-                    "post=%s alias=%s skipped: the site already has a page there", post.path, alias
+                    "post=%s alias=/%s skipped: the site already has a page there", post.path, alias
                 )
                 continue
             taken.add(path)

@@ -172,6 +172,35 @@ def test_a_missing_local_file_is_named_with_its_post(
     assert "pictures.md" in missing and "missing=/images/nowhere.png" in missing
 
 
+def test_a_static_dir_that_was_named_but_is_missing_is_reported(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = site.config.read_text(encoding="utf-8")
+    site.config.write_text(
+        text.replace('posts_dir = "posts"\n', 'posts_dir = "posts"\nstatic_dir = "assets"\n')
+    )
+
+    warnings = warnings_of_build(site, caplog)
+
+    assert any("static_dir=" in w and "assets" in w for w in warnings), warnings
+
+
+def test_an_alias_never_replaces_another_page(site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    site.write_post(
+        "greedy.md",
+        "---\ntitle: Greedy\ndate: 2026-01-02\naliases: [/blogroll.html, /gone/]\n---\n\nHi.\n",
+    )
+
+    warnings = warnings_of_build(site, caplog)
+
+    assert (
+        "Greedy"
+        not in (site.output / "blogroll.html").read_text(encoding="utf-8").split("<main")[0]
+    )
+    assert any("greedy.md" in w and "/blogroll.html" in w for w in warnings), warnings
+    assert (site.output / "gone" / "index.html").is_file()
+
+
 # -- the list of posts, the river, metadata on every page -------------------------------------
 
 
