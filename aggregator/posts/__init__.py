@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from math import ceil as math_ceil
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import ftfy
 import ftfy.badness
@@ -27,6 +27,7 @@ import yaml
 from aggregator.errors import PostError
 from aggregator.models import Post
 from aggregator.parse.sanitize import excerpt, html_to_text, strip_control_characters
+from aggregator.posts.fields import aliases_of, cover_of
 from aggregator.posts.markdown import render_markdown, render_post
 from aggregator.settings import DEFAULT_PERMALINK, SUMMARY_LENGTH
 
@@ -198,7 +199,7 @@ def parse_post(
     else:
         summary = _first_paragraph(content_html)
     known = {"title", "date", "lastmod", "updated", "draft", "tags", "categories", "slug", "id"}
-    cover, cover_alt = _cover(meta, url)
+    cover, cover_alt = cover_of(meta, url)
     return Post(
         path=str(path),
         slug=slug,
@@ -218,52 +219,11 @@ def parse_post(
         ),
         cover_image=cover,
         cover_alt=cover_alt,
-        aliases=_aliases(meta, path),
+        aliases=aliases_of(meta, path),
         toc=_bool(meta.get("toc")) or _bool(meta.get("showToc")),
         toc_open=_bool(meta["TocOpen"]) if "TocOpen" in meta else "toc" in meta,
         math=with_math,
     )
-
-
-def _cover(meta: dict[str, Any], url: str) -> tuple[str | None, str]:
-    """The cover image's absolute URL and alt text, from the first field that names one."""
-    cover, header = meta.get("cover"), meta.get("header")
-    images = meta.get("images")
-    candidates: list[tuple[Any, Any]] = []
-    if isinstance(cover, dict):
-        candidates.append((cover.get("image"), cover.get("alt")))
-    if isinstance(images, list | tuple) and images:
-        candidates.append((images[0], None))
-    elif isinstance(images, str):
-        candidates.append((images, None))
-    image = meta.get("image")
-    # jekyll-seo-tag also takes ``image: {path: …, alt: …}``.
-    if isinstance(image, dict):
-        candidates.append((image.get("path"), image.get("alt")))
-    else:
-        candidates.append((image, None))
-    if isinstance(header, dict):
-        caption = header.get("image_description") or header.get("caption")
-        candidates += [(header.get("image"), caption), (header.get("overlay_image"), caption)]
-    for value, alt in candidates:
-        if isinstance(value, str) and value.strip():
-            return urljoin(url, value.strip()), _text(alt)
-    return None, ""
-
-
-def _aliases(meta: dict[str, Any], path: Path) -> tuple[str, ...]:
-    """Hugo ``aliases`` and Jekyll ``redirect_from`` as paths from the site root."""
-    found: list[str] = []
-    for field in ("aliases", "redirect_from"):
-        for value in _strings(meta.get(field)):
-            split = urlsplit(value)
-            if split.scheme or split.netloc or ".." in split.path.split("/"):
-                log.warning("post=%s alias=%r ignored: not a path on this site", path, value)
-                continue
-            local = split.path.lstrip("/")
-            if local and local not in found:
-                found.append(local)
-    return tuple(found)
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
