@@ -308,6 +308,21 @@ class Post:
     local_path: str = ""
     #: An Atom id the front matter gives (``id``); else one is made from the slug.
     atom_id: str | None = None
+    #: Minutes to read: words / 220, rounded up.
+    reading_minutes: int = 1
+    #: Absolute URL of the cover image (Hugo ``cover.image``/``images``, Jekyll ``image``,
+    #: ``header.image``, ``header.overlay_image``), shown atop the page and as ``og:image``.
+    cover_image: str | None = None
+    cover_alt: str = ""
+    #: Older paths of the post, relative to the site root (Hugo ``aliases``, Jekyll
+    #: ``redirect_from``): each gets a page pointing here.
+    aliases: tuple[str, ...] = ()
+    #: A table of contents atop the page (``toc``/``showToc``); open or collapsed as
+    #: ``TocOpen`` says (without it: collapsed for Hugo's ``showToc``, open for ``toc``).
+    toc: bool = False
+    toc_open: bool = False
+    #: TeX formulas rendered as MathML (``math``/``use_math``, or ``[own] math``).
+    math: bool = False
 
 
 @dataclass(frozen=True)
@@ -355,6 +370,8 @@ class Item:
     source_id: int | None = None
     #: When the blog last changed, as far as we know (its newest entry): ``atom:source``.
     source_updated: datetime | None = None
+    #: Minutes to read an own post that has a page here; None for everything else.
+    reading_minutes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
+from pygments.token import STANDARD_TYPES
 
 from aggregator.settings import SUMMARY_LENGTH
 
@@ -58,12 +59,12 @@ _MATHML_ATTRIBUTES = {
     "math": {"display", "xmlns", "alttext"},
     "mo": {"fence", "stretchy", "symmetric", "largeop", "movablelimits", "accent", "form",
            "lspace", "rspace", "separator", "minsize", "maxsize"},
-    "mfrac": {"linethickness"},
+    "mfrac": {"linethickness", "bevelled"},
     "mtable": {"columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines",
                "rowlines", "frame"},
     "mtr": {"columnalign", "rowalign"},
     "mtd": {"columnspan", "rowspan", "columnalign", "rowalign"},
-    "mspace": {"width", "height", "depth"},
+    "mspace": {"width", "height", "depth", "linebreak"},
     "mpadded": {"width", "height", "depth", "lspace", "voffset"},
     "mover": {"accent"},
     "munder": {"accentunder"},
@@ -72,6 +73,10 @@ _MATHML_ATTRIBUTES = {
     "mfenced": {"open", "close", "separators"},
     "annotation": {"encoding"},
 }  # fmt: skip
+#: For formulas the renderer makes: no links at all.
+MATHML_ATTRIBUTES = {
+    tag: (_MATHML_COMMON - {"href"}) | _MATHML_ATTRIBUTES.get(tag, set()) for tag in MATHML_TAGS
+}
 for _tag in MATHML_TAGS:
     ALLOWED_ATTRIBUTES[_tag] = _MATHML_COMMON | _MATHML_ATTRIBUTES.get(_tag, set())
 ALLOWED_TAGS = ALLOWED_TAGS | MATHML_TAGS
@@ -102,6 +107,45 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     ``href`` and ``src`` values are made absolute, so the HTML still works when it
     is read elsewhere (an outgoing feed, a feed reader).
     """
+    return _clean(fragment, base_url, ALLOWED_TAGS, ALLOWED_ATTRIBUTES, {})
+
+
+def sanitize_post_html(fragment: str, base_url: str | None = None) -> str:
+    """``sanitize_html`` for the owner's rendered Markdown, keeping the classes the renderer
+    sets (code highlighting, footnotes, heading anchors, task lists). No ``style``
+    attribute ever is: the stylesheet colours the code. Formulas and task-list boxes
+    are put in afterwards by the renderer, so raw HTML in a post never makes them."""
+    return _clean(fragment, base_url, ALLOWED_TAGS, ALLOWED_ATTRIBUTES, POST_CLASSES)
+
+
+def sanitize_mathml(fragment: str) -> str:
+    """Presentation MathML only: no links, no HTML inside, nothing that can run."""
+    return _clean(fragment, None, MATHML_TAGS, MATHML_ATTRIBUTES, {})
+
+
+#: Pygments' token classes (``k``, ``nf``, ``s2``…), styled by the stylesheet.
+_TOKEN_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
+POST_CLASSES = {
+    "span": set(_TOKEN_CLASSES),
+    "pre": {"highlight"},
+    "code": {"math-source"},
+    "a": {"header-anchor", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "li": {"footnote-item", "task-list-item"},
+    "ul": {"contains-task-list"},
+}
+
+
+def _clean(
+    fragment: str,
+    base_url: str | None,
+    tags: frozenset[str],
+    attributes: dict[str, set[str]],
+    classes: dict[str, set[str]],
+) -> str:
     if not fragment:
         return ""
     resolve = _resolver(base_url) if base_url else None
@@ -123,8 +167,9 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
 
     clean = nh3.clean(
         fragment,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        tags=set(tags),
+        attributes={tag: set(attrs) for tag, attrs in attributes.items()},
+        allowed_classes=classes,
         url_schemes=set(URL_SCHEMES) | {"data"},
         link_rel="noopener noreferrer",
         strip_comments=True,

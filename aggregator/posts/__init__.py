@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
+from math import ceil as math_ceil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -22,14 +23,13 @@ from urllib.parse import urljoin
 import ftfy
 import ftfy.badness
 import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
 from aggregator.errors import PostError
 from aggregator.models import Post
-from aggregator.parse.sanitize import excerpt, html_to_text, sanitize_html, strip_control_characters
+from aggregator.parse.sanitize import excerpt, html_to_text, strip_control_characters
+from aggregator.posts.fields import aliases_of, cover_of
 from aggregator.posts.kept import KeptText
+from aggregator.posts.markdown import render_markdown, render_post
 from aggregator.settings import DEFAULT_PERMALINK, SUMMARY_LENGTH
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ _ENCODING_ONLY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
+__all__ = ["LoadedPosts", "load_posts", "parse_post", "post_path", "post_url", "render_markdown"]
+
+#: Reading speed for ``Post.reading_minutes``, in words a minute.
+WORDS_PER_MINUTE = 220
 MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
@@ -68,6 +72,7 @@ def load_posts(
     permalink: str = DEFAULT_PERMALINK,
     summary_length: int = SUMMARY_LENGTH,
     last_good: Mapping[str, KeptText] | None = None,
+    math: bool = False,
 ) -> LoadedPosts:
     """Read every ``*.md`` in ``posts_dir``, newest first; drafts are left out.
 
@@ -86,7 +91,13 @@ def load_posts(
 
     def parse(text: str, path: Path, mtime: float) -> Post:
         return parse_post(
-            text, path, site_url, mtime=mtime, permalink=permalink, summary_length=summary_length
+            text,
+            path,
+            site_url,
+            mtime=mtime,
+            permalink=permalink,
+            summary_length=summary_length,
+            math=math,
         )
 
     posts: list[Post] = []
@@ -197,8 +208,13 @@ def parse_post(
     mtime: float | None = None,
     permalink: str = DEFAULT_PERMALINK,
     summary_length: int = SUMMARY_LENGTH,
+    math: bool = False,
 ) -> Post:
-    """Turn one Markdown file's text into a Post; raise PostError naming the file."""
+    """Turn one Markdown file's text into a Post; raise PostError naming the file.
+
+    ``math`` turns TeX formulas into MathML in every post (``[own] math``); a post
+    asks for it alone with ``math: true`` or ``use_math: true``.
+    """
     # Posts pasted through the wrong encoding (UTF-8 read as Mac Roman or cp1252) are repaired.
     fixed = ftfy.fix_text(text, _ENCODING_ONLY)
     if ftfy.badness.is_bad(fixed):
@@ -209,7 +225,9 @@ def parse_post(
     elif fixed != text:
         log.info("post=%s repaired=mojibake", path)
     meta, body = _split_front_matter(fixed.lstrip("\ufeff"), path)
-    stem_match = _JEKYLL_NAME.match(path.stem)
+    # A page bundle (``posts/SLUG/index.md``) is named by its folder.
+    stem = path.parent.name if path.stem in ("index", "_index") else path.stem
+    stem_match = _JEKYLL_NAME.match(stem)
     title = _text(meta.get("title"))
     if not title:
         title, body = _title_from_body(body)
@@ -223,13 +241,19 @@ def parse_post(
         if mtime is None:
             raise PostError(f"{path}: no date in front matter or file name")
         published = datetime.fromtimestamp(mtime, UTC).replace(microsecond=0)
-        log.warning("post=%s date=missing using=file-modification-time", path)
+        if meta or fixed.lstrip("\ufeff").startswith(("---", "+++", "{")):
+            # Front matter that forgot its date: the page would move with every save.
+            log.warning("post=%s date=missing using=file-modification-time", path)
+        else:
+            # A plain text note has nowhere to write a date: its file's time is its date.
+            log.info("post=%s date=file-modification-time", path)
     updated = _date(meta.get("lastmod") or meta.get("updated"), path, "lastmod")
-    slug = _slugify(_text(meta.get("slug")) or (stem_match.group(4) if stem_match else path.stem))
+    slug = _slugify(_text(meta.get("slug")) or (stem_match.group(4) if stem_match else stem))
     local_path = post_path(slug, published, permalink)
     url = urljoin(site_url, local_path)
     more = MORE.search(body)
-    content_html = sanitize_html(render_markdown(body), base_url=url)
+    with_math = math or _bool(meta.get("math")) or _bool(meta.get("use_math"))
+    content_html = render_post(body, url, math=with_math, post=str(path))
     summary_field = meta.get("summary") or meta.get("description") or meta.get("excerpt")
     if more:
         summary = html_to_text(render_markdown(body[: more.start()]))
@@ -238,6 +262,7 @@ def parse_post(
     else:
         summary = _first_paragraph(content_html)
     known = {"title", "date", "lastmod", "updated", "draft", "tags", "categories", "slug", "id"}
+    cover, cover_alt = cover_of(meta, url)
     return Post(
         path=str(path),
         slug=slug,
@@ -252,21 +277,16 @@ def parse_post(
         metadata={k: v for k, v in meta.items() if k not in known},
         local_path=local_path,
         atom_id=_text(meta.get("id")) or None,
+        reading_minutes=max(
+            1, math_ceil(len(html_to_text(content_html).split()) / WORDS_PER_MINUTE)
+        ),
+        cover_image=cover,
+        cover_alt=cover_alt,
+        aliases=aliases_of(meta, path),
+        toc=_bool(meta.get("toc")) or _bool(meta.get("showToc")),
+        toc_open=_bool(meta["TocOpen"]) if "TocOpen" in meta else "toc" in meta,
+        math=with_math,
     )
-
-
-def render_markdown(body: str) -> str:
-    """CommonMark with tables, strikethrough, footnotes and heading ids."""
-    html: str = _MARKDOWN.render(body)
-    return html
-
-
-_MARKDOWN = (
-    MarkdownIt("commonmark", {"html": True, "typographer": False})
-    .enable(["table", "strikethrough"])
-    .use(footnote_plugin)
-    .use(anchors_plugin, min_level=1, max_level=6)
-)
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:

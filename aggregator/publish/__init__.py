@@ -20,12 +20,15 @@ from aggregator.models import Headline
 from aggregator.posts import load_posts
 from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, month_rows
+from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
 from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.files import carries_inputs, write_all_atomic
 from aggregator.publish.inputs import read_inputs
 from aggregator.publish.json_feed import build_json_feed
+from aggregator.publish.own_pages import with_own_pages
 from aggregator.publish.pages import (
     make_environment,
+    page_url,
     read_stylesheet,
     render_page,
     templates_digest,
@@ -70,11 +73,13 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         permalink=settings.own.permalink,
         summary_length=settings.content.summary_length,
         last_good=read_kept(out.dir),
+        math=settings.own.math,
     )
     inputs = read_inputs(store, settings, now, loaded.posts)
     env = make_environment(out.templates_dir)
     plan = plan_site(inputs, settings, now, templates_digest(env))
     plan = with_suggestions(plan, settings, store, now)
+    plan = with_own_pages(plan, loaded.posts, settings)
     kept = {
         o.path
         for o in plan.outputs
@@ -84,11 +89,16 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     files = _render(env, settings, plan, kept, headlines)
     files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
     files[KEPT_FILE] = kept_bytes(loaded.texts)
-    written, unchanged = _write_all(out.dir, files)
-    prune_output(out.dir, set(files) | kept, settings.own.permalink)
+    assets = plan_assets(settings, loaded.posts, files)
+    published = set(files) | kept | set(assets)
+    warn_missing_references(loaded.posts, settings.site.url, published)
+    _make_folder(out.dir)
+    copied, same = copy_assets(out.dir, assets)
+    written, unchanged = write_all_atomic(out.dir, files)
+    prune_output(out.dir, published, settings.own.permalink)
     return BuildOutcome(
-        written=tuple(written),
-        unchanged=unchanged + len(kept),
+        written=tuple(copied + written),
+        unchanged=unchanged + same + len(kept),
         items=plan.items,
         posts=plan.posts,
         post_errors=loaded.errors,
@@ -135,6 +145,7 @@ def _render(
                 page_title=output.title,
                 feeds=[*plan.base_feeds, *output.extra_feeds],
                 category_links=list(plan.category_links),
+                page_url=page_url(site.url, output.path),
                 # A page's links are relative to where it lies, unless it says otherwise.
                 **{"root": "../" * output.path.count("/"), **output.context},
             )
@@ -151,9 +162,8 @@ def _render(
     return files
 
 
-def _write_all(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
+def _make_folder(output: Path) -> None:
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
-    return write_all_atomic(output, files)

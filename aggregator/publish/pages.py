@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from jinja2 import (
     Environment,
@@ -54,6 +55,13 @@ def render_page(env: Environment, template: str, **context: Any) -> bytes:
         line = getattr(exc, "lineno", None)
         at = f" line {line}" if line else ""
         raise PublishError(f"template {where}{at}: {exc.message or exc}") from None
+
+
+def page_url(site_url: str, path: str) -> str:
+    """A page's canonical address: ``posts/a/index.html`` is ``SITE/posts/a/``."""
+    if path == "index.html" or path.endswith("/index.html"):
+        path = path.removesuffix("index.html")
+    return urljoin(site_url, path)
 
 
 def read_stylesheet(env: Environment) -> bytes:

@@ -117,7 +117,7 @@ def plan_site(
     categories, category_outputs = _categories(inputs, settings, now, names, timeline.updated)
     outputs += category_outputs
     outputs += _blogroll_pages(shown.sources, categories, site, inputs.blogroll)
-    outputs += _post_pages(timeline.pages, site.title)
+    # The own posts' pages are added by ``own_pages.with_own_pages``.
     shared_inputs = digest(
         templates_digest,
         repr(site),
@@ -314,45 +314,6 @@ def _prose_html(markdown: str, site_url: str) -> str:
     return sanitize_html(render_markdown(markdown), base_url=urljoin(site_url, "blogroll.html"))
 
 
-def _post_pages(pages: Sequence[Item], title: str) -> list[Output]:
-    """Own posts, one page each, a page per tag and the list of tags."""
-    tag_slugs = unique_slugs(sorted({tag for item in pages for tag in item.tags}))
-    outputs: list[Output] = []
-    for index, item in enumerate(pages):
-        newer = pages[index - 1] if index > 0 else None
-        older = pages[index + 1] if index + 1 < len(pages) else None
-        context = {
-            "post": _post_view(item),
-            "tag_slugs": tag_slugs,
-            "previous": older,
-            "next": newer,
-            "active": "post",
-        }
-        outputs.append(
-            PageSpec("post.html", f"{item.local_url}index.html", f"{item.title} · {title}", context)
-        )
-    tags: dict[str, list[Item]] = {}
-    for item in pages:
-        for tag in item.tags:
-            tags.setdefault(tag, []).append(item)
-    for tag, tagged in sorted(tags.items()):
-        outputs.append(
-            PageSpec(
-                "tag.html",
-                f"tags/{tag_slugs[tag]}/index.html",
-                f"Tagged {tag} · {title}",
-                {"tag": tag, "posts": tagged, "active": "post"},
-            )
-        )
-    listing = [(tag, tag_slugs[tag], len(tags[tag])) for tag in sorted(tags)]
-    outputs.append(
-        PageSpec(
-            "tags.html", "tags/index.html", f"Tags · {title}", {"tags": listing, "active": "post"}
-        )
-    )
-    return outputs
-
-
 def _blog_view(
     source: Source, latest: StoredEntry | None, now: datetime, quiet_months: int
 ) -> BlogView:
@@ -366,27 +327,6 @@ def _blog_view(
         latest_age=age(latest.published, now) if latest else None,
         health=blog_health(source, latest.published if latest else None, now, quiet_months),
         last_error=source.last_error,
-    )
-
-
-@dataclass(frozen=True)
-class PostView:
-    title: str
-    published: datetime
-    updated: datetime | None
-    tags: tuple[str, ...]
-    content_html: str
-    url: str
-
-
-def _post_view(item: Item) -> PostView:
-    return PostView(
-        title=item.title,
-        published=item.published,
-        updated=item.updated if item.updated != item.published else None,
-        tags=item.tags,
-        content_html=item.content_html,
-        url=item.url,
     )
 
 

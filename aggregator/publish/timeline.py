@@ -35,6 +35,7 @@ def post_item(post: Post, site: SiteSettings, summary_length: int | None = None)
         summary=_cut(post.summary, summary_length),
         content_html=post.content_html,
         tags=post.tags,
+        reading_minutes=post.reading_minutes,
     )
 
 

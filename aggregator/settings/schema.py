@@ -148,6 +148,16 @@ class OwnSettings:
         "An own post file with the same URL wins",
         check=_http_url,
     )
+    math: bool = setting(
+        False,
+        doc="TeX formulas (`$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]`) in every post become MathML; "
+        "without it, a post turns them on with `math: true` or `use_math: true`",
+    )
+    static_dir: Path = setting(  # noqa: RUF009
+        Path("static"),
+        doc="a folder copied as it is to the site's root (`static/images/a.png` is "
+        "`/images/a.png`), when it exists; changed files only",
+    )
 
 
 @dataclass(frozen=True)

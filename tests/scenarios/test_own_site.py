@@ -37,7 +37,8 @@ def test_a_dated_permalink_pattern_places_pages_and_links(site: Site) -> None:
     html = page.read_text()
     assert 'href="../../../style.css"' in html
     assert '<link rel="canonical" href="http://127.0.0.1:8080/2026/03/hello-hugo/">' in html
-    assert not (site.output / "posts").exists()
+    # Only the list of posts is left in posts/.
+    assert [p.name for p in (site.output / "posts").iterdir()] == ["index.html"]
     index = (site.output / "index.html").read_text()
     assert 'href="2026/03/hello-hugo/"' in index
     own = feedparser.parse((site.output / "own.xml").read_bytes())

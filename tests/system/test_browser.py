@@ -173,3 +173,98 @@ def test_the_page_needs_no_javascript_and_has_landmarks(browser: Any, served: st
     assert browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth + 1"
     )
+
+
+# -- an own post that uses every feature ------------------------------------------------------
+
+POST_FIXTURE = REPO / "tests" / "data" / "posts" / "site"
+
+
+@pytest.fixture(scope="module")
+def served_post(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The golden fixture post built into a site whose URL is the server's own, so its
+    absolute links to its pictures load from where it is served."""
+    tmp_path = tmp_path_factory.mktemp("served_post")
+    site = make_site(tmp_path / "site", f"sqlite:///{tmp_path / 'db' / 'aggregator.sqlite3'}")
+    shutil.rmtree(site.posts)
+    shutil.copytree(POST_FIXTURE / "posts", site.posts)
+    shutil.copytree(POST_FIXTURE / "static", site.root / "static")
+    server = make_server(SiteApp(site.output, lambda: {"status": "ok"}), "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.effective_port}/"
+    config = site.config.read_text(encoding="utf-8")
+    site.config.write_text(config.replace("http://127.0.0.1:8080/", url), encoding="utf-8")
+    assert site.cli("build") == 0
+    serving = Serving(server).start()
+    try:
+        yield url
+    finally:
+        serving.close()
+
+
+def test_the_post_with_every_feature_loads_cleanly_from_this_host_only(
+    browser: Any, served_post: str
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for size, (width, height) in SIZES.items():
+        browser.set_window_size(width, height)
+        browser.get(served_post + "posts/kitchen-sink/")
+        browser.find_element("css selector", "main h1")
+        browser.save_screenshot(str(ARTIFACTS / f"post-features-{size}.png"))
+
+        errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert errors == [], errors
+        others = [
+            url
+            for url in requested_urls(browser)
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(url).hostname != "127.0.0.1"
+        ]
+        assert others == []
+        assert browser.find_elements("css selector", "script") == []
+
+
+def test_the_posts_pictures_formulas_and_contents_render(browser: Any, served_post: str) -> None:
+    browser.get(served_post + "posts/kitchen-sink/")
+    # Lazy pictures load once scrolled to.
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+
+    widths = browser.execute_script(
+        "return [...document.querySelectorAll('main img')].map(i => i.complete && i.naturalWidth)"
+    )
+    assert len(widths) == 3 and all(widths), widths
+    math = browser.execute_script(
+        "return [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().width)"
+    )
+    assert len(math) == 4 and all(w > 0 for w in math), math
+    contents = browser.find_element("css selector", "nav.toc details")
+    assert contents.get_attribute("open") is None
+    browser.find_element("css selector", "nav.toc summary").click()
+    assert contents.get_attribute("open") is not None
+
+
+def test_code_is_coloured_by_the_light_and_the_dark_palette(browser: Any, served_post: str) -> None:
+    script = "return getComputedStyle(document.querySelector('pre.highlight .k')).color"
+    browser.get(served_post + "posts/kitchen-sink/")
+    colours = {}
+    try:
+        for scheme in ("light", "dark"):
+            browser.execute_cdp_cmd(
+                "Emulation.setEmulatedMedia",
+                {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+            )
+            colours[scheme] = browser.execute_script(script)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+    body = browser.execute_script("return getComputedStyle(document.body).color")
+    assert colours["light"] != colours["dark"]
+    assert body not in colours.values()
+
+
+def test_an_old_address_leads_to_the_post(browser: Any, served_post: str) -> None:
+    browser.get(served_post + "old/kitchen-sink/")
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 5).until(lambda d: d.current_url.endswith("/posts/kitchen-sink/"))
+    assert browser.find_element("css selector", "main h1").text == "Everything a post can hold"

@@ -395,7 +395,7 @@ def test_strikethrough_renders() -> None:
 def test_footnotes_render() -> None:
     html = render("A claim.[^src]\n\n[^src]: The source.\n")
 
-    assert '<sup><a href="#fn1"' in html
+    assert '<sup class="footnote-ref"><a href="#fn1"' in html
     assert "The source." in html
 
 
@@ -406,11 +406,14 @@ def test_footnote_links_have_targets() -> None:
         assert f'id="{target}"' in html
 
 
-def test_headings_get_ids() -> None:
+def test_headings_get_ids_and_a_link_to_themselves() -> None:
     html = render("## Getting started\n\n### Getting started\n\n#### Ünïcode & more\n")
 
-    assert '<h2 id="getting-started">Getting started</h2>' in html
-    assert '<h3 id="getting-started-1">Getting started</h3>' in html
+    assert (
+        '<h2 id="getting-started">Getting started <a class="header-anchor" href="#getting-started"'
+        in html
+    )
+    assert '<h3 id="getting-started-1">Getting started <a class="header-anchor"' in html
     assert '<h4 id="ünïcode--more">' in html
 
 
