@@ -80,9 +80,8 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     )
     inputs = read_inputs(store, settings, now, loaded.posts)
     env = make_environment(out.templates_dir)
-    faces = build_faces(
-        inputs.shown.everyone, store.list_icons(), settings.site.title, settings.site.url
-    )
+    icons = store.list_icons() if settings.fetch.icons else []
+    faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
     # A global, so that every template and macro can draw any blog's face (_face.html).
     env.globals["faces"] = faces
     plan = plan_site(inputs, settings, now, templates_digest(env))

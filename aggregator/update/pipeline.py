@@ -106,8 +106,10 @@ def refresh_icons(
 
     Icons are a nicety: whatever goes wrong here is logged and the refresh goes on;
     what is not checked before the deadline is checked by the next refresh.
-    Returns how many icons were checked.
+    Returns how many icons were checked; none with ``[fetch] icons = false``.
     """
+    if not settings.fetch.icons:
+        return 0
     deadline = time.monotonic() + settings.fetch.total_timeout
     try:
         due = store.icons_due(clock(), limit=ICONS_PER_REFRESH)
