@@ -44,7 +44,7 @@ class IconsMixin(StoreBase):
                     feed_icon=source.feed_icon,
                     stored=_icon(icon) if icon is not None else None,
                 )
-                for source, icon in session.execute(query).tuples()
+                for source, icon in session.execute(query).all()
             ]
 
     def list_icons(self) -> list[StoredIcon]:
