@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -26,8 +28,32 @@ from tests.support.feeds import FeedItem, atom_feed, day
 from tests.support.server import FeedServer, running
 from tests.support.site import Site
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x20\x00\x00\x00\x20" + b"\x01" * 64
-ICO = b"\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00" + b"\x02" * 64
+
+def png(rgb: tuple[int, int, int], side: int = 32) -> bytes:
+    """A real PNG of one colour, so that a browser draws it too."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * side for _ in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def ico(image: bytes, side: int = 32) -> bytes:
+    """An ICO file holding one PNG image (as favicons often are)."""
+    entry = struct.pack("<BBBBHHII", side, side, 0, 0, 1, 32, len(image), 22)
+    return struct.pack("<HHH", 0, 1, 1) + entry + image
+
+
+PNG = png((200, 60, 40))
+ICO = ico(png((40, 120, 200)))
 HUGE = b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024)
 NOT_FOUND_PAGE = b"<!doctype html><html><body><h1>Nothing here</h1></body></html>"
 
@@ -203,7 +229,7 @@ def test_a_new_icon_gets_a_new_name_and_the_old_file_goes(
     old = f"{declared}-{_sha8(PNG)}.png"
     assert old in published_icons(site)
 
-    newer = PNG + b"\x03" * 16
+    newer = png((20, 160, 90))
     blogs["Declared"].server.serve("/static/face.png", newer, content_type="image/png")
     a_week_passed(site)
     refresh_and_build(site)
