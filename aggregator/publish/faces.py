@@ -48,14 +48,19 @@ class Faces:
     """Every blog's face by source id; ``faces[None]`` is the site's own (its posts)."""
 
     by_source: Mapping[int, FaceView]
-    own: FaceView
+    #: None only in ``NO_FACES``: then no face is drawn at all.
+    own: FaceView | None
     #: The icon files to publish: path → bytes.
     files: Mapping[str, bytes] = field(default_factory=dict)
 
-    def __getitem__(self, source_id: int | None) -> FaceView:
+    def __getitem__(self, source_id: int | None) -> FaceView | None:
         if source_id is None:
             return self.own
         return self.by_source.get(source_id, self.own)
+
+
+#: What a template rendered outside a build sees (``pages.make_environment``): no faces.
+NO_FACES = Faces({}, None)
 
 
 def build_faces(

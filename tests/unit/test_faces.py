@@ -13,12 +13,14 @@ from aggregator.parse.images import Image
 from aggregator.publish.faces import (
     MIN_CONTRAST,
     TILE_TEXT,
+    Faces,
     contrast_ratio,
     face_of,
     icon_path,
     initial,
     tile_colour,
 )
+from aggregator.publish.pages import make_environment
 from aggregator.update.icons import RECHECK, RETRY, decide_icon
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -138,3 +140,34 @@ def test_a_check_the_network_spoilt_keeps_the_icon_and_is_tried_again_tomorrow()
 def test_no_icon_anywhere_is_remembered_for_a_week() -> None:
     update = decide_icon(DUE, IconFetch("none", reason="not an image"), NOW)
     assert update.result == "none" and update.next_check_at == NOW + RECHECK
+
+
+def draw(env_faces: Faces | None, source_id: int | None, root: str = "") -> str:
+    env = make_environment()
+    if env_faces is not None:
+        env.globals["faces"] = env_faces
+    template = env.from_string(
+        '{% from "_face.html" import face %}{{ face(faces[source_id], root) }}'
+    )
+    return template.render(source_id=source_id, root=root)
+
+
+def test_the_face_macro_draws_the_icon_from_the_site_s_root() -> None:
+    faces = Faces({3: face_of("Alice", None, "icons/3-0123abcd.png")}, face_of("Me", None, None))
+
+    html = draw(faces, 3, root="../../")
+
+    assert html.startswith('<img class="face" src="../../icons/3-0123abcd.png" alt=""')
+
+
+def test_the_face_macro_draws_a_tile_for_a_blog_without_icon_and_for_own_posts() -> None:
+    faces = Faces({}, face_of("My Site", "https://me.example/", None))
+
+    html = draw(faces, None)
+
+    assert html.startswith('<span class="face face-letter" style="background-color: #')
+    assert html.endswith(">M</span>") and 'aria-hidden="true"' in html
+
+
+def test_a_page_rendered_outside_a_build_draws_no_face() -> None:
+    assert draw(None, 3) == ""
