@@ -27,6 +27,7 @@ class IconsMixin(StoreBase):
             .outerjoin(IconRow, IconRow.source_id == SourceRow.id)
             .where(
                 SourceRow.active.is_(True),
+                SourceRow.is_own.is_(False),  # own posts wear the site's own face
                 SourceRow.last_result.is_not(None),
                 SourceRow.gone_at.is_(None),
                 or_(IconRow.source_id.is_(None), IconRow.next_check_at <= now),
