@@ -22,7 +22,7 @@ from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
-from aggregator.update.pipeline import Clock, refresh, sync_blogroll
+from aggregator.update.pipeline import Clock, refresh, refresh_icons, sync_blogroll
 from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
@@ -207,6 +207,10 @@ class App:
                 self._log_blogroll_warnings(blogroll.warnings)
                 log.info("blogroll added=%d retired=%d", synced.added, synced.retired)
                 self.prune()
+                # Workers fetch feeds; the one publisher looks for icons, so none is asked twice.
+                refresh_icons(
+                    self.store, self.fetcher, self.clock, settings=self.settings, stop=self.stop
+                )
             else:
                 outcome = self.refresh()
                 self._log_blogroll_warnings(outcome.blogroll_warnings)

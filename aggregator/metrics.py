@@ -74,10 +74,18 @@ class TimedFetcher(Fetcher):
         self.metrics = metrics
 
     def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int | None = None,
+        accept: str | None = None,
     ) -> FetchResult:
         started = time.perf_counter()
         try:
-            return super().fetch(url, etag=etag, last_modified=last_modified)
+            return super().fetch(
+                url, etag=etag, last_modified=last_modified, max_bytes=max_bytes, accept=accept
+            )
         finally:
             self.metrics.fetch_seconds.observe(time.perf_counter() - started)

@@ -469,3 +469,58 @@ class EntryIntents:
 
     inserts: tuple[EntryInsert, ...] = ()
     updates: tuple[EntryUpdate, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredIcon:
+    """A blog's icon as the store keeps it (``store.icons``); no ``body`` when none was found."""
+
+    source_id: int
+    #: Where the image was fetched from (None: no icon found).
+    url: str | None
+    content_type: str | None
+    body: bytes | None
+    #: The image's validators, for the next conditional GET.
+    etag: str | None
+    last_modified: str | None
+    checked_at: datetime
+    next_check_at: datetime
+    #: sha256 of ``body``: the published file's name carries it.
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class IconDue:
+    """A blog whose icon is due to be looked for, with what is known of it (from the store)."""
+
+    source_id: int
+    #: The blogroll's URL (homepage or feed) and the homepage the feed names.
+    url: str
+    site_url: str | None
+    #: The icon, logo or image the feed names.
+    feed_icon: str | None
+    stored: StoredIcon | None
+
+
+IconResult = Literal["found", "unchanged", "none", "failed"]
+
+
+@dataclass(frozen=True)
+class IconUpdate:
+    """What one icon check changes (``update.icons.decide_icon``), for the store to apply.
+
+    ``found``: a new image replaces the stored one; ``unchanged``: the same image
+    (a 304 or the same bytes); ``none``: no image at any candidate, the stored one
+    is let go; ``failed``: the network failed, what is stored stays.
+    """
+
+    source_id: int
+    result: IconResult
+    checked_at: datetime
+    next_check_at: datetime
+    url: str | None = None
+    content_type: str | None = None
+    body: bytes | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None

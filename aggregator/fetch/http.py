@@ -82,10 +82,21 @@ class Fetcher:
         self.session.close()
 
     def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int | None = None,
+        accept: str | None = None,
     ) -> FetchResult:
-        """GET ``url``, conditionally when validators are known (RFC 9110 §13.1)."""
-        headers = {}
+        """GET ``url``, conditionally when validators are known (RFC 9110 §13.1).
+
+        ``max_bytes`` lowers the size limit for this call (an icon needs far less than a
+        feed); ``accept`` replaces the feed-minded ``Accept`` header.
+        """
+        limit = min(max_bytes, self.settings.max_bytes) if max_bytes else self.settings.max_bytes
+        headers = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -98,7 +109,7 @@ class Fetcher:
         for hop in range(MAX_REDIRECTS + 1):
             _check_scheme(current, url)
             with self._host_slot(current):
-                result = self._exchange(current, headers, started)
+                result = self._exchange(current, headers, started, limit)
             if isinstance(result, tuple):
                 status, location = result
                 target = urljoin(current, location)
@@ -139,7 +150,7 @@ class Fetcher:
                 allow_redirects=False,
             ) as response,
         ):
-            self._read_body(response, url, started)
+            self._read_body(response, url, started, limits.max_bytes)
             status = response.status_code
             if not 200 <= status < 300:
                 raise HTTPStatusError(
@@ -175,7 +186,7 @@ class Fetcher:
             yield
 
     def _exchange(
-        self, url: str, headers: dict[str, str], started: float
+        self, url: str, headers: dict[str, str], started: float, max_bytes: int
     ) -> tuple[int, str] | Fetched | NotModified:
         """One request: a redirect (status, Location), a 304, or a body."""
         limits = self.settings
@@ -214,16 +225,18 @@ class Fetcher:
                 )
             if status != 200:
                 raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
-            content = self._read_body(response, url, started)
+            content = self._read_body(response, url, started, max_bytes)
             return Fetched(url, status, content, response_headers, etag, last_modified)
 
-    def _read_body(self, response: requests.Response, url: str, started: float) -> bytes:
+    def _read_body(
+        self, response: requests.Response, url: str, started: float, max_bytes: int
+    ) -> bytes:
         limits = self.settings
         declared = response.headers.get("Content-Length", "")
         encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
-        if declared.isdigit() and int(declared) > limits.max_bytes and not encoded:
+        if declared.isdigit() and int(declared) > max_bytes and not encoded:
             raise ResponseTooLarge(
-                f"{url}: response of {declared} bytes is over the limit of {limits.max_bytes}"
+                f"{url}: response of {declared} bytes is over the limit of {max_bytes}"
             )
         chunks: list[bytes] = []
         size = 0
@@ -232,9 +245,9 @@ class Fetcher:
             # it yields decoded bytes, so a gzip bomb is cut off by the size count too.
             while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
-                if size > limits.max_bytes:
+                if size > max_bytes:
                     raise ResponseTooLarge(
-                        f"{url}: response larger than the limit of {limits.max_bytes} bytes"
+                        f"{url}: response larger than the limit of {max_bytes} bytes"
                     )
                 if time.monotonic() - started > limits.total_timeout:
                     raise FetchTimeout(

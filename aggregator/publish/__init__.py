@@ -1,8 +1,10 @@
-"""Publish the site: pages, Atom and JSON feeds and the blogroll OPML, written atomically.
+"""Publish the site: pages, Atom and JSON feeds, the blogroll OPML and the blogs' icons,
+written atomically.
 
 ``build_site`` reads what the pages show (``inputs``), plans every file
-(``plan``), renders the pages (``pages``), writes the files that changed
-(``files``) and removes the ones it no longer writes (``prune``).
+(``plan``), renders the pages (``pages``) with each blog's face (``faces``),
+writes the files that changed (``files``) and removes the ones it no longer
+writes (``prune``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, month_rows
 from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
 from aggregator.publish.atom import FeedInfo, build_atom
+from aggregator.publish.faces import build_faces
 from aggregator.publish.files import carries_inputs, write_all_atomic
 from aggregator.publish.inputs import read_inputs
 from aggregator.publish.json_feed import build_json_feed
@@ -77,6 +80,10 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     )
     inputs = read_inputs(store, settings, now, loaded.posts)
     env = make_environment(out.templates_dir)
+    icons = store.list_icons() if settings.fetch.icons else []
+    faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
+    # A global, so that every template and macro can draw any blog's face (_face.html).
+    env.globals["faces"] = faces
     plan = plan_site(inputs, settings, now, templates_digest(env))
     plan = with_suggestions(plan, settings, store, now)
     plan = with_own_pages(plan, loaded.posts, settings)
@@ -89,6 +96,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     files = _render(env, settings, plan, kept, headlines)
     files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
     files[KEPT_FILE] = kept_bytes(loaded.texts)
+    files.update(faces.files)
     assets = plan_assets(settings, loaded.posts, files)
     published = set(files) | kept | set(assets)
     warn_missing_references(loaded.posts, settings.site.url, published)

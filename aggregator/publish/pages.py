@@ -17,6 +17,7 @@ from jinja2 import (
 
 import aggregator
 from aggregator.errors import PublishError
+from aggregator.publish.faces import NO_FACES
 
 STYLESHEET = "style.css"
 
@@ -36,7 +37,7 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
         raise PublishError(f"{templates_dir}: templates folder not found (templates_dir)")
     folders = [str(templates_dir)] if templates_dir else []
     folders.append(str(default_templates_dir()))
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(folders),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -44,6 +45,9 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # ``build_site`` gives the blogs' faces; a page rendered elsewhere draws none.
+    env.globals["faces"] = NO_FACES
+    return env
 
 
 def render_page(env: Environment, template: str, **context: Any) -> bytes:

@@ -327,6 +327,7 @@ def _blog_view(
         latest_age=age(latest.published, now) if latest else None,
         health=blog_health(source, latest.published if latest else None, now, quiet_months),
         last_error=source.last_error,
+        source_id=source.id,
     )
 
 

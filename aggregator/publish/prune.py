@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 #: Folders whose every file the build owns; files it no longer writes there are removed.
-MANAGED_DIRS = ("posts", "page", "archive", "tags", "category")
+MANAGED_DIRS = ("posts", "page", "archive", "tags", "category", "icons")
 
 
 def prune_output(output: Path, keep: set[str], permalink: str) -> None:

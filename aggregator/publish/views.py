@@ -40,6 +40,8 @@ class BlogView:
     latest_age: str | None
     health: Health
     last_error: str | None
+    #: The store's id of the blog: ``faces[source_id]`` is its face.
+    source_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,11 @@ class FetchSettings:
         doc="processes that parse feeds (0: one per CPU); small refreshes parse in the fetch "
         "threads",
     )
+    icons: bool = setting(
+        True,
+        doc="look for each blog's icon (its face on the pages) at refresh time, once a week; "
+        "off: every blog gets a letter tile",
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Every public method is one transaction. Refresh writes one source per
 transaction, so a crash loses at most the source in flight. ``Store`` is
-composed of its parts: sources, leases, entries, subscriptions and migrations.
+composed of its parts: sources, leases, entries, subscriptions, icons and migrations.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from aggregator.store.entries import EntriesMixin
+from aggregator.store.icons import IconsMixin
 from aggregator.store.leases import LeasesMixin
 from aggregator.store.migrate import (
     MIGRATIONS,
@@ -44,7 +45,7 @@ class Health:
     sources_total: int
 
 
-class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin):
+class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin, IconsMixin):
     """Typed access to the database; the only module that writes SQL."""
 
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -171,3 +172,22 @@ class SubscriptionRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IconRow(Base):
+    """A blog's icon: the image bytes and how to ask for them again (``store.icons``)."""
+
+    __tablename__ = "icons"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Where the image came from; None when no candidate held one.
+    url: Mapped[str | None] = mapped_column(String(2048))
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))

@@ -25,9 +25,11 @@ from datetime import datetime
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import BlogrollError, StoreError
 from aggregator.fetch.http import Fetcher
+from aggregator.fetch.icons import IconFetch, fetch_icon
 from aggregator.models import (
     Blogroll,
     BlogrollEntry,
+    IconDue,
     RefreshOutcome,
     Source,
     SourceOutcome,
@@ -39,11 +41,15 @@ from aggregator.update.attempt import Attempt, Parser, fetch_source, parser_for
 from aggregator.update.decide import (
     needs_rediscovery,
 )
+from aggregator.update.icons import decide_icon
 from aggregator.update.record import Recorder, schedule_of
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+#: Icons looked at per refresh at most: a first run with many blogs spreads them out.
+ICONS_PER_REFRESH = 64
 
 
 def refresh(
@@ -64,6 +70,7 @@ def refresh(
     blogroll, _ = sync_blogroll(settings, store, clock())
     due = store.due_sources(clock(), every=every)
     if not due:
+        refresh_icons(store, fetcher, clock, settings=settings, stop=stop)
         return RefreshOutcome((), blogroll.warnings)
     waiting = list(reversed(due))
 
@@ -83,7 +90,69 @@ def refresh(
             progress=None if progress is None else (lambda done: progress(done, len(due))),
             parse=parse,
         )
+    refresh_icons(store, fetcher, clock, settings=settings, stop=stop)
     return RefreshOutcome(tuple(batch.outcomes), blogroll.warnings)
+
+
+def refresh_icons(
+    store: Store,
+    fetcher: Fetcher,
+    clock: Clock,
+    *,
+    settings: Settings,
+    stop: threading.Event | None = None,
+) -> int:
+    """Check the icons that are due, in fetch threads, for at most one fetch's time budget.
+
+    Icons are a nicety: whatever goes wrong here is logged and the refresh goes on;
+    what is not checked before the deadline is checked by the next refresh.
+    Returns how many icons were checked; none with ``[fetch] icons = false``.
+    """
+    if not settings.fetch.icons:
+        return 0
+    deadline = time.monotonic() + settings.fetch.total_timeout
+    try:
+        due = store.icons_due(clock(), limit=ICONS_PER_REFRESH)
+    except StoreError as exc:
+        log.error("icons not checked: %s", exc)
+        return 0
+    if not due:
+        return 0
+    checked = 0
+    pool = ThreadPoolExecutor(max(1, settings.fetch.workers), thread_name_prefix="icon")
+    try:
+        futures = {pool.submit(fetch_icon, fetcher, d): d for d in due}
+        pending = set(futures)
+        while pending and not (stop is not None and stop.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            done, pending = wait(pending, timeout=min(left, 0.5), return_when=FIRST_COMPLETED)
+            for future in done:
+                item = futures[future]
+                try:
+                    update = decide_icon(item, future.result(), clock())
+                    store.save_icon(update)
+                except StoreError as exc:
+                    log.error("source_id=%d icon not stored: %s", item.source_id, exc)
+                    return checked
+                except Exception:
+                    log.exception("source_id=%d icon check failed (a bug)", item.source_id)
+                    continue
+                checked += 1
+                _log_icon(item, future.result())
+        if pending:
+            log.info("icons checked=%d left_for_next_refresh=%d", checked, len(pending))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return checked
+
+
+def _log_icon(item: IconDue, fetched: IconFetch) -> None:
+    if fetched.result == "found":
+        log.info("source_id=%d icon=%s", item.source_id, fetched.url)
+    else:
+        log.debug("source_id=%d icon=%s %s", item.source_id, fetched.result, fetched.reason)
 
 
 def sync_blogroll(
