@@ -2,7 +2,7 @@
 
 Every public method is one transaction. Refresh writes one source per
 transaction, so a crash loses at most the source in flight. ``Store`` is
-composed of its parts: sources, leases, entries, subscriptions and migrations.
+composed of its parts: sources, leases, entries, subscriptions, search and migrations.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from aggregator.store.migrate import (
 )
 from aggregator.store.rows import due_clause
 from aggregator.store.schema import SourceRow
+from aggregator.store.search import SearchMixin
 from aggregator.store.sources import SyncOutcome
 from aggregator.store.subscriptions import SubscriptionsMixin
 
@@ -44,7 +45,7 @@ class Health:
     sources_total: int
 
 
-class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin):
+class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin, SearchMixin):
     """Typed access to the database; the only module that writes SQL."""
 
     @classmethod
