@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from jinja2 import Environment
 from markupsafe import Markup
 
 from aggregator.errors import StoreError
@@ -58,12 +59,21 @@ class SearchPage:
         self.search = search
         self.chrome = chrome
         self.clock = clock
-        self.env = make_environment(settings.output.templates_dir)
+        self._env: Environment | None = None
         #: Links from /search start at the site's root path, as on the 404 page.
         self.root = urlsplit(settings.site.url).path or "/"
 
+    @property
+    def env(self) -> Environment:
+        """Made at the first search: a missing ``templates_dir`` then fails the search page
+        alone (a PublishError), as it fails builds, and the service still starts."""
+        if self._env is None:
+            self._env = make_environment(self.settings.output.templates_dir)
+        return self._env
+
     def render(self, params: Mapping[str, str]) -> tuple[str, bytes]:
-        """The status line and the page for the query parameters ``q`` and ``page``."""
+        """The status line and the page for the query parameters ``q`` and ``page``; raises
+        PublishError when a template cannot be rendered."""
         typed = params.get("q", "")
         query = parse_query(typed)
         page = _page_number(params.get("page", ""))
@@ -71,6 +81,9 @@ class SearchPage:
         if not query.empty:
             try:
                 results = self.search(query, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+                if not results.hits and page > 1:
+                    # Past the end: how many there are, for the way back.
+                    results = SearchResults((), self.search(query, offset=0, limit=1).total)
             except StoreError:
                 status, unavailable = "503 Service Unavailable", True
         words = query.words
@@ -98,7 +111,8 @@ class SearchPage:
             total=results.total,
             page=page,
             first=(page - 1) * PER_PAGE + 1,
-            prev_href=self._href(query.text, page - 1) if page > 1 else None,
+            # Past the last page, "previous" leads back to the last one.
+            prev_href=self._href(query.text, min(page - 1, max(last, 1))) if page > 1 else None,
             next_href=self._href(query.text, page + 1) if page < last else None,
         )
         return status, body

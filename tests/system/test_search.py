@@ -97,6 +97,9 @@ def check_search(service: Service) -> None:
     assert result_titles(page) == [f"Harbour walk {n}" for n in range(5, 0, -1)]
     assert 'href="/search?q=harbour" rel="prev"' in page
     assert 'rel="next"' not in page
+    status, page = search(service, "harbour", page=9)
+    assert status == 200 and "No more results." in page
+    assert 'href="/search?q=harbour&amp;page=2" rel="prev"' in page
 
     # What the visitor typed is shown escaped, and no page of results holds a script.
     status, page = search(service, '<script>alert("x")</script>')
