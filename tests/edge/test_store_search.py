@@ -152,3 +152,18 @@ def test_the_migration_indexes_the_entries_stored_before_it(database_url: str) -
         assert not {"entry_search", "post_search"} & tables
     finally:
         store.close()
+
+
+NASTY = [
+    '"unbalanced', '""""""""', "AND", "OR", "NOT", "NEAR(jam", "jam NEAR/2 toast", "^jam",
+    "title:jam", "{title summary}: jam", "jam*", "*", "(jam", "jam)", "'; DROP TABLE entries; --",
+    "\x00jam\x00", "\\", "%", "_", "🙂 jam", "jam " * 300, "-jam", "--jam", "jam -", "!jam",
+    "jam & toast | !honey", "jam <-> toast", "日本語", "a" * 5000,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", NASTY)
+def test_nothing_typed_is_an_error_of_the_index(store: Store, typed: str) -> None:
+    store_at(store, feed(("a", "Jam", "<p>Jam and toast.</p>")))
+    results = store.search(parse_query(typed), offset=0, limit=10)
+    assert results.total == len(results.hits) <= 1
