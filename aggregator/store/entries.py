@@ -91,7 +91,7 @@ class EntriesMixin(StoreBase):
                     insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True), rows
                 )
                 documents = [
-                    entry_document(id, i.entry.title, i.entry.summary, i.entry.content_html)
+                    entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
                     for id, i in zip(ids, intents.inserts, strict=True)
                 ]
             for u in intents.updates:
@@ -105,7 +105,7 @@ class EntriesMixin(StoreBase):
                     )
                 )
                 documents.append(
-                    entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_html)
+                    entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_text)
                 )
             # The search index changes with the entries, in the same transaction.
             write_entry_documents(session.connection(), documents)

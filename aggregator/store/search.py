@@ -62,10 +62,15 @@ class SearchResults:
     total: int
 
 
-def entry_document(id: int, title: str, summary: str, content_html: str) -> dict[str, Any]:
-    """The row of ``entry_search`` for one entry."""
-    content = html_to_text(content_html)[:MAX_INDEXED_CHARS]
-    return {"id": id, "title": title, "summary": summary[:MAX_INDEXED_CHARS], "content": content}
+def entry_document(id: int, title: str, summary: str, content_text: str) -> dict[str, Any]:
+    """The row of ``entry_search`` for one entry; ``content_text`` is its content as plain
+    text (``ParsedEntry.content_text``)."""
+    return {
+        "id": id,
+        "title": title,
+        "summary": summary[:MAX_INDEXED_CHARS],
+        "content": content_text[:MAX_INDEXED_CHARS],
+    }
 
 
 def write_entry_documents(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from aggregator.parse.sanitize import html_to_text
 from aggregator.store.search import entry_document, write_entry_documents
 
 revision = "0008"
@@ -82,7 +83,10 @@ def _index_stored_entries(connection: sa.Connection) -> None:
             return
         write_entry_documents(
             connection,
-            [entry_document(r.id, r.title, r.summary or "", r.content_html or "") for r in batch],
+            [
+                entry_document(r.id, r.title, r.summary or "", html_to_text(r.content_html or ""))
+                for r in batch
+            ],
         )
         last = batch[-1].id
 
