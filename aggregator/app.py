@@ -27,6 +27,7 @@ from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome
+    from aggregator.publish.chrome import PageChrome
     from aggregator.update.worker import Worker
     from aggregator.websub.upkeep import SubscriptionUpkeep
 
@@ -78,6 +79,8 @@ class App:
         self.upkeep_due = threading.Event()
         #: The posts the last build could not read (each message names the file).
         self.post_errors: tuple[str, ...] = ()
+        #: What the last build's pages show around their content, for ``/search``.
+        self.page_chrome: PageChrome | None = None
 
     def close(self) -> None:
         self.fetcher.close()
@@ -112,7 +115,14 @@ class App:
                 verified=self.upkeep_due.set,
                 stored=pushed or (lambda: None),
             )
-        site = SiteApp(self.settings.output.dir, health, ready, metrics, callback)
+        search = None
+        if self.settings.site.search:
+            from aggregator.search.page import SearchPage
+
+            search = SearchPage(
+                self.settings, self.store.search, lambda: self.page_chrome, self.clock
+            )
+        site = SiteApp(self.settings.output.dir, health, ready, metrics, callback, search)
         server = self.settings.server
         return make_server(site, server.host, server.port, server.threads)
 
@@ -188,6 +198,7 @@ class App:
         with self._busy:
             outcome = build_site(self.settings, self.store, self.clock())
         self.metrics.last_build.set_to_current_time()
+        self.page_chrome = outcome.chrome
         # ``/healthz`` reports them until a build reads every post.
         self.post_errors = tuple(str(error) for error in outcome.post_errors)
         for error in outcome.post_errors if log_post_errors else ():

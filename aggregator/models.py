@@ -255,6 +255,14 @@ class ParsedEntry:
         parts += [f"{e.url} {e.type or ''} {e.length or ''}" for e in self.enclosures]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
+    @cached_property
+    def content_text(self) -> str:
+        """The content as plain text, for the search index; computed once (in the parsing
+        process: the one that writes the store has enough to do)."""
+        from aggregator.parse.sanitize import html_to_text
+
+        return html_to_text(self.content_html)
+
 
 @dataclass(frozen=True)
 class ParseWarning:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import json
+import logging
 import mimetypes
 import threading
 from collections.abc import Callable, Iterable
@@ -14,11 +15,14 @@ from urllib.parse import parse_qsl, unquote
 
 from waitress.server import create_server
 
-from aggregator.errors import AggregatorError
+from aggregator.errors import AggregatorError, PublishError
 from aggregator.settings import ServerSettings
 
 if TYPE_CHECKING:
+    from aggregator.search.page import SearchPage
     from aggregator.websub.callback import Callback
+
+log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -40,7 +44,8 @@ class SiteApp:
     """A small WSGI app: the output folder's files, ``/healthz``, ``/readyz`` and ``/metrics``.
 
     ``ready`` returns whether the service is ready and why; ``metrics`` the
-    Prometheus text exposition; ``websub`` answers the hubs at ``/websub/TOKEN``.
+    Prometheus text exposition; ``websub`` answers the hubs at ``/websub/TOKEN``;
+    ``search`` renders ``/search`` (``[site] search``).
     """
 
     def __init__(
@@ -50,12 +55,14 @@ class SiteApp:
         ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
         metrics: Callable[[], bytes] | None = None,
         websub: Callback | None = None,
+        search: SearchPage | None = None,
     ) -> None:
         self.root = root.resolve()
         self.health = health
         self.ready = ready
         self.metrics = metrics
         self.websub = websub
+        self.search = search
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -69,6 +76,8 @@ class SiteApp:
                 b"method not allowed\n",
                 [("Allow", "GET, HEAD")],
             )
+        if path == "/search" and self.search is not None:
+            return self._search(self.search, environ, start_response, head=method == "HEAD")
         if path == "/healthz":
             return _json(start_response, "200 OK", self.health(), head=method == "HEAD")
         if path == "/readyz" and self.ready is not None:
@@ -122,6 +131,28 @@ class SiteApp:
         return _plain(
             start_response, answer.status, answer.body.encode(), [("Cache-Control", "no-store")]
         )
+
+    def _search(
+        self, search: SearchPage, environ: Environ, start_response: StartResponse, *, head: bool
+    ) -> Iterable[bytes]:
+        """The results page; a query that cannot be read is read as plain words, never a 500."""
+        query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        params = dict(query[:20])
+        try:
+            status, body = search.render(params)
+        except PublishError as exc:
+            log.error("search page: %s", exc)
+            return _plain(start_response, "500 Internal Server Error", b"search is broken\n")
+        start_response(
+            status,
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                # The results change with every refresh; "private": they answer one query.
+                ("Cache-Control", "private, no-cache"),
+            ],
+        )
+        return [b"" if head else body]
 
     def _not_found(self, start_response: StartResponse, *, head: bool) -> Iterable[bytes]:
         """The site's own 404 page when it has one, with the 404 status."""

@@ -32,11 +32,11 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
 
 def finish(parsed: ParsedFeed) -> ParsedFeed:
     """The pass every format shares: a key a feed reuses for entries with different links
-    is made unique, and each entry's content hash is computed (here, in the parsing
-    process, rather than in the one that writes the store)."""
+    is made unique, and each entry's content hash and plain text are computed (here, in
+    the parsing process, rather than in the one that writes the store)."""
     entries = disambiguate_keys(parsed.entries)
     for entry in entries:
-        _ = entry.content_hash
+        _ = entry.content_hash, entry.content_text
     return replace(parsed, entries=entries)
 
 

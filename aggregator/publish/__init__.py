@@ -24,6 +24,7 @@ from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, month_rows
 from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
 from aggregator.publish.atom import FeedInfo, build_atom
+from aggregator.publish.chrome import PageChrome
 from aggregator.publish.faces import build_faces
 from aggregator.publish.files import carries_inputs, write_all_atomic
 from aggregator.publish.inputs import read_inputs
@@ -42,6 +43,7 @@ from aggregator.publish.suggestions import with_suggestions
 from aggregator.publish.widget import build_widget
 from aggregator.settings import Settings
 from aggregator.store import Store
+from aggregator.store.search import PostDocument
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class BuildOutcome:
     post_errors: tuple[PostError, ...] = field(default=())
     #: The feed files (Atom and JSON Feed) among ``written``: what WebSub hubs are told of.
     feeds_written: tuple[str, ...] = field(default=())
+    #: What the pages show around their content: the service's own pages reuse it.
+    chrome: PageChrome | None = None
 
     def summary(self) -> str:
         return (
@@ -104,6 +108,14 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
     copied, same = copy_assets(out.dir, assets)
     written, unchanged = write_all_atomic(out.dir, files)
     prune_output(out.dir, published, settings.own.permalink)
+    if settings.site.search:
+        # Own posts live in files: the search index learns them from each build.
+        store.replace_post_documents(
+            [
+                PostDocument(p.local_path, p.title, p.summary, p.content_html, p.published)
+                for p in loaded.posts
+            ]
+        )
     return BuildOutcome(
         written=tuple(copied + written),
         unchanged=unchanged + same + len(kept),
@@ -111,6 +123,7 @@ def build_site(settings: Settings, store: Store, now: datetime) -> BuildOutcome:
         posts=plan.posts,
         post_errors=loaded.errors,
         feeds_written=tuple(name for name in written if name in _feed_files(plan)),
+        chrome=PageChrome(plan.base_feeds, plan.category_links, plan.updated),
     )
 
 

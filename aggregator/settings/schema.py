@@ -118,6 +118,11 @@ class SiteSettings:
     )
     author: str = setting(doc="the owner, author of the own posts and of the feeds")
     author_email: str | None = setting(None, doc="shown in the feeds and the footer")
+    search: bool = setting(
+        True,
+        doc="a search box on every page, answered at `/search` by `aggregator run`; set it to "
+        "`false` when the site is served by a static host, which has no search",
+    )
 
 
 @dataclass(frozen=True)

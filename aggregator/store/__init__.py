@@ -2,7 +2,7 @@
 
 Every public method is one transaction. Refresh writes one source per
 transaction, so a crash loses at most the source in flight. ``Store`` is
-composed of its parts: sources, leases, entries, subscriptions, icons and migrations.
+composed of its parts: sources, leases, entries, subscriptions, icons, search and migrations.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from aggregator.store.migrate import (
 )
 from aggregator.store.rows import due_clause
 from aggregator.store.schema import SourceRow
+from aggregator.store.search import SearchMixin
 from aggregator.store.sources import SyncOutcome
 from aggregator.store.subscriptions import SubscriptionsMixin
 
@@ -45,7 +46,7 @@ class Health:
     sources_total: int
 
 
-class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin, IconsMixin):
+class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin, IconsMixin, SearchMixin):
     """Typed access to the database; the only module that writes SQL."""
 
     @classmethod

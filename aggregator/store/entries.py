@@ -36,6 +36,7 @@ from aggregator.store.rows import (
     warning_value,
 )
 from aggregator.store.schema import EntryRow, SourceRow
+from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
 
 
 class EntriesMixin(StoreBase):
@@ -71,6 +72,7 @@ class EntriesMixin(StoreBase):
         transaction; returns (new, updated). Written with Core statements: this is the
         hot path of a refresh, run once per changed feed.
         """
+        documents: list[dict[str, Any]] = []
         with self._session() as session:
             if intents.inserts:
                 # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
@@ -85,7 +87,13 @@ class EntriesMixin(StoreBase):
                     }
                     for i in intents.inserts
                 ]
-                session.connection().execute(insert(ENTRIES), rows)
+                ids = session.connection().scalars(
+                    insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True), rows
+                )
+                documents = [
+                    entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
+                    for id, i in zip(ids, intents.inserts, strict=True)
+                ]
             for u in intents.updates:
                 session.connection().execute(
                     update(ENTRIES)
@@ -96,6 +104,11 @@ class EntriesMixin(StoreBase):
                         sort_at=u.sort_at,
                     )
                 )
+                documents.append(
+                    entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_text)
+                )
+            # The search index changes with the entries, in the same transaction.
+            write_entry_documents(session.connection(), documents)
             values: dict[str, Any] = {
                 "site_url": func.coalesce(SOURCES.c.site_url, feed.site_url),
                 "feed_description": feed.description,
@@ -300,4 +313,5 @@ class EntriesMixin(StoreBase):
             ids = sorted(doomed)
             for start in range(0, len(ids), 500):
                 session.execute(delete(EntryRow).where(EntryRow.id.in_(ids[start : start + 500])))
+            delete_entry_documents(session.connection(), ids)
         return len(doomed)
