@@ -8,6 +8,7 @@ entries: the newest ones and every one the river shows, so that the river's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -39,7 +40,8 @@ def blog_slugs(sources: Sequence[Source]) -> dict[int, str]:
     slugs: dict[int, str] = {}
     taken: set[str] = set()
     for source in sorted(sources, key=lambda s: s.id):
-        slug = slugify(source.display_title)
+        # "Ton's blog" is "tons-blog", not "ton-s-blog".
+        slug = slugify(re.sub(r"['’]", "", source.display_title))
         if slug in taken:
             slug = f"{slug}-{source.id}"
         taken.add(slug)
@@ -51,9 +53,8 @@ def blog_path(slug: str) -> str:
     return f"blogs/{slug}/index.html"
 
 
-def blog_page_info(
-    source_id: int, slug: str, dates: Sequence[datetime], now: datetime, tz: tzinfo
-) -> BlogPage:
+def blog_page_info(slug: str, dates: Sequence[datetime], now: datetime, tz: tzinfo) -> BlogPage:
+    """Where a blog's page goes, and its activity chart, large and small."""
     counts = monthly_counts(dates, now, tz)
     return BlogPage(
         path=blog_path(slug),

@@ -36,5 +36,9 @@ def local_day(moment: datetime, tz: tzinfo) -> date:
 
 
 def clock(moment: datetime, tz: tzinfo) -> str:
-    """ "14:05" in ``tz``; "" for an entry dated by day only."""
-    return "" if is_day_only(moment) else f"{moment.astimezone(tz):%H:%M}"
+    """The time in ``tz``, "14:05"; "" for an entry dated by day only, or at midnight in
+    ``tz`` (a date given with the publisher's offset, "2025-04-15T00:00+01:00", is a day)."""
+    shown = moment.astimezone(tz)
+    if is_day_only(moment) or shown.time() == time(0):
+        return ""
+    return f"{shown:%H:%M}"

@@ -106,7 +106,7 @@ def plan_site(
     tz = zone(site.timezone)
     slugs = blog_slugs(shown.everyone)
     blog_pages = {
-        s.id: blog_page_info(s.id, slugs[s.id], inputs.activity.get(s.id, []), now, tz)
+        s.id: blog_page_info(slugs[s.id], inputs.activity.get(s.id, []), now, tz)
         for s in shown.sources
     }
     outputs: list[Output] = [
