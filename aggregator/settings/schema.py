@@ -324,8 +324,8 @@ class RetentionSettings:
         0,
         min=0,
         doc="only this many newest entries of each blog are kept (0: no limit). Pruning never "
-        "removes an entry the river's pages, the category pages or the feeds show, nor your "
-        "own posts",
+        "removes an entry the river's pages, the category pages, the blog pages or the feeds "
+        "show, nor your own posts",
     )
 
 
