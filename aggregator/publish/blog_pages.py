@@ -65,11 +65,12 @@ def blog_page_info(slug: str, dates: Sequence[datetime], now: datetime, tz: tzin
 
 
 def blog_entries(
-    source_id: int, newest: Sequence[StoredEntry], river: Sequence[StoredEntry]
+    source_id: int, newest: Sequence[StoredEntry], shown: Sequence[StoredEntry]
 ) -> list[StoredEntry]:
-    """The blog's entries for its page, newest first: its newest and those on the river."""
+    """The blog's entries for its page, newest first: its newest, and those of it that the
+    river and the category pages show (a folded line leads here)."""
     chosen = {e.id: e for e in newest}
-    chosen.update((e.id, e) for e in river if e.source_id == source_id)
+    chosen.update((e.id, e) for e in shown if e.source_id == source_id)
     return sorted(chosen.values(), key=lambda e: (e.published, e.id), reverse=True)
 
 
@@ -91,7 +92,7 @@ def plan_blog_pages(
     views: Sequence[BlogView],
     pages: dict[int, BlogPage],
     newest: dict[int, tuple[StoredEntry, ...]],
-    river: Sequence[StoredEntry],
+    shown: Sequence[StoredEntry],
     to_items: ToItems,
     site_title: str,
 ) -> list[BlogPageSpec]:
@@ -99,7 +100,7 @@ def plan_blog_pages(
     specs = []
     for view in views:
         page = pages[view.source_id]
-        entries = blog_entries(view.source_id, newest.get(view.source_id, ()), river)
+        entries = blog_entries(view.source_id, newest.get(view.source_id, ()), shown)
         specs.append(
             BlogPageSpec(
                 page.path,

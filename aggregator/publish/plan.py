@@ -340,15 +340,16 @@ def _blog_pages(
     categories: Sequence[CategoryView],
     pages: dict[int, BlogPage],
 ) -> list[Output]:
-    """A page per blog on the blogroll, listing every entry of it that the river shows."""
+    """A page per blog on the blogroll, listing every entry of it that the river or its
+    category page shows."""
 
     def to_items(entries: Sequence[StoredEntry]) -> list[Item]:
         return _items_of(entries, inputs, settings, len(entries), posts=False)
 
     views = [blog for category in categories for blog in category.blogs]
-    specs = plan_blog_pages(
-        views, pages, inputs.shown.blogs, inputs.shown.river, to_items, settings.site.title
-    )
+    # What the river and the category pages show, folded lines included, is on the blog pages.
+    shown = [*inputs.shown.river, *(e for c in inputs.shown.categories.values() for e in c)]
+    specs = plan_blog_pages(views, pages, inputs.shown.blogs, shown, to_items, settings.site.title)
     full = settings.output.river == "full"
     return [PageSpec("blog.html", s.path, s.title, {**s.context, "full": full}) for s in specs]
 

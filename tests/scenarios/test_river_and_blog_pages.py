@@ -101,6 +101,10 @@ def test_folded_items_are_on_the_page_the_more_from_line_links_to(
     folded = on_river - shown
     assert folds == len(folded) > 0
     assert folded <= listed
+    category = page(site, "category/friends/index.html")
+    on_category = {a.text for a in category.xpath('.//article[contains(@class, "item")]/h3/a')}
+    assert category.xpath('.//p[@class="more-from"]/a[@href="../../blogs/busy-bee/index.html"]')
+    assert {f"Busy {d}-{h}" for d in (18, 19) for h in range(6)} - on_category <= listed
 
 
 def test_a_blog_page_has_its_note_links_health_activity_and_is_linked_from_everywhere(
