@@ -156,7 +156,7 @@ def _render(
             if output.path in kept:
                 continue
             rows = month_rows(output, headlines[output.path], plan.sources_by_id)
-            output = archive_page(output, rows, site.title)
+            output = archive_page(output, rows, site)
         if isinstance(output, PageSpec):
             files[output.path] = render_page(
                 env,
@@ -167,6 +167,7 @@ def _render(
                 feeds=[*plan.base_feeds, *output.extra_feeds],
                 category_links=list(plan.category_links),
                 page_url=page_url(site.url, output.path),
+                blog_pages=plan.blog_pages,
                 # A page's links are relative to where it lies, unless it says otherwise.
                 **{"root": "../" * output.path.count("/"), **output.context},
             )

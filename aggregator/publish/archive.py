@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from aggregator.models import Headline, Item, Source
+from aggregator.publish.clock import local_day
 from aggregator.publish.inputs import MonthInputs, month_bounds
-from aggregator.publish.timeline import group_by
+from aggregator.publish.timeline import group_by, month_start
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class ArchiveMonth:
     start: datetime
     end: datetime
     own_rows: tuple[ArchiveRow, ...]
+    #: The neighbouring months that have a page, for the links between them.
+    newer: date | None = None
+    older: date | None = None
 
 
 def digest(*parts: str) -> str:
@@ -45,27 +49,35 @@ def digest(*parts: str) -> str:
 
 
 def plan_months(
-    months: Sequence[MonthInputs], own: Sequence[Item], shared_inputs: str
+    months: Sequence[MonthInputs],
+    own: Sequence[Item],
+    shared_inputs: str,
+    tz: tzinfo = UTC,
 ) -> list[ArchiveMonth]:
     """The months with a page, newest first: the window's with entries, and every month
-    with an own post."""
+    with an own post; each knows its neighbours."""
     own_months = {
         month: posts
-        for month, posts in group_by(own, lambda i: (i.published.year, i.published.month))
+        for month, posts in group_by(own, lambda i: month_start(local_day(i.published, tz)))
     }
-    stored = {(m.start.year, m.start.month): m for m in months}
-    planned = []
-    for year, month in sorted(set(stored) | set(own_months), reverse=True):
-        first = date(year, month, 1)
-        start, end = month_bounds(first)
-        window = stored.get((year, month))
+    stored = {m.start.date(): m for m in months}
+    found = []
+    for first in sorted(set(stored) | set(own_months), reverse=True):
+        window = stored.get(first)
         count, store_digest = (window.count, window.digest) if window else (0, "")
-        rows = tuple(post_row(i) for i in own_months.get((year, month), []))
-        if not count and not rows:
-            continue
-        path = f"archive/{year:04d}/{month:02d}/index.html"
-        inputs = digest(shared_inputs, store_digest, repr(list(rows)))
-        planned.append(ArchiveMonth(first, path, inputs, count, start, end, rows))
+        rows = tuple(post_row(i) for i in own_months.get(first, []))
+        if count or rows:
+            found.append((first, count, store_digest, rows))
+    planned = []
+    for n, (first, count, store_digest, rows) in enumerate(found):
+        newer = found[n - 1][0] if n > 0 else None
+        older = found[n + 1][0] if n + 1 < len(found) else None
+        start, end = month_bounds(first, tz)
+        path = f"archive/{first.year:04d}/{first.month:02d}/index.html"
+        inputs = digest(shared_inputs, store_digest, repr(list(rows)), repr((newer, older)))
+        planned.append(
+            ArchiveMonth(first, path, inputs, count, start, end, rows, newer=newer, older=older)
+        )
     return planned
 
 

@@ -9,15 +9,19 @@ both what the pages show and what is kept.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import BlogrollError
 from aggregator.models import Blogroll, Post, Source, StoredEntry
+from aggregator.publish.clock import local_day, zone
 from aggregator.publish.timeline import month_start
 from aggregator.settings import Settings
 from aggregator.store import Store
+
+#: How far back a blog's activity chart reaches: 12 months and a few days.
+ACTIVITY_SPAN = timedelta(days=372)
 
 #: The blogroll section of a blog without a category.
 DEFAULT_CATEGORY = "Blogs"
@@ -35,7 +39,7 @@ class PageWindows:
     per_source: int
     #: Items in each Atom and JSON feed.
     feed: int
-    #: Months of monthly archives, counted back from the newest item.
+    #: Months of monthly archives, counted back from the newest item (0: every month).
     archive_months: int
 
     @classmethod
@@ -60,6 +64,12 @@ class PageWindows:
         is room enough for the fair share)."""
         return max(self.per_page * 2, self.feed)
 
+    @property
+    def blog(self) -> int:
+        """Newest entries read per blog for its own page (which also lists every entry of
+        the blog that the river shows, folded or not)."""
+        return self.feed
+
 
 @dataclass(frozen=True)
 class ShownEntries:
@@ -76,11 +86,13 @@ class ShownEntries:
     latest: dict[int, StoredEntry]
     #: Each category's newest entries, by category name in blogroll order.
     categories: dict[str, tuple[StoredEntry, ...]]
+    #: Each blog's newest entries, for its own page, by source id.
+    blogs: dict[int, tuple[StoredEntry, ...]] = field(default_factory=dict)
 
     def ids(self) -> set[int]:
         shown = {e.id for e in self.river}
         shown.update(e.id for e in self.latest.values())
-        for entries in self.categories.values():
+        for entries in (*self.categories.values(), *self.blogs.values()):
             shown.update(e.id for e in entries)
         return shown
 
@@ -106,6 +118,8 @@ class SiteInputs:
     months: tuple[MonthInputs, ...]
     #: The blogroll file as written, for its heading and prose (None when unreadable).
     blogroll: Blogroll | None = None
+    #: Each source's entry dates over the last year, for its activity chart.
+    activity: dict[int, list[datetime]] = field(default_factory=dict)
 
 
 def categories_of(sources: Sequence[Source]) -> dict[str, list[Source]]:
@@ -133,6 +147,7 @@ def read_shown(store: Store, windows: PageWindows) -> ShownEntries:
         river=tuple(store.recent_entries(windows.river, active_only=True)),
         latest=store.latest_entries_by_source(),
         categories=categories,
+        blogs={s.id: tuple(store.recent_entries(windows.blog, source_id=s.id)) for s in sources},
     )
 
 
@@ -141,9 +156,13 @@ def shown_entry_ids(store: Store, windows: PageWindows) -> set[int]:
     return read_shown(store, windows).ids()
 
 
-def archive_window(newest: date, months: int) -> list[date]:
-    """The first days of the ``months`` archived months ending with ``newest``'s, newest first."""
-    return [month_start(newest, back) for back in range(months)]
+def archive_window(newest: date, months: int, oldest: date | None = None) -> list[date]:
+    """The first days of the archived months, newest first: the ``months`` months ending
+    with ``newest``'s, or with 0 every month from ``newest``'s back to ``oldest``'s."""
+    if not months:
+        start = oldest or newest
+        months = (newest.year - start.year) * 12 + newest.month - start.month + 1
+    return [month_start(newest, back) for back in range(max(months, 1))]
 
 
 def read_inputs(
@@ -161,13 +180,24 @@ def read_inputs(
     # Entries from the owner's own feed are in the store, so the posts are all that is left.
     newest_post = max((p.published for p in posts), default=None)
     newest = max([d for d in (newest_entry, newest_post) if d], default=now)
+    oldest = store.oldest_entry_date()
+    tz = zone(settings.site.timezone)
     months = []
-    for first in archive_window(newest.date(), windows.archive_months):
-        start, end = month_bounds(first)
+    window = archive_window(
+        local_day(newest, tz), windows.archive_months, local_day(oldest, tz) if oldest else None
+    )
+    for first in window:
+        start, end = month_bounds(first, tz)
         count, digest = store.entries_digest(start, end)
         months.append(MonthInputs(start, end, count, digest))
     return SiteInputs(
-        windows, shown, tuple(posts), newest_entry, tuple(months), read_blogroll_page(settings)
+        windows,
+        shown,
+        tuple(posts),
+        newest_entry,
+        tuple(months),
+        read_blogroll_page(settings),
+        store.entry_dates_since(now - ACTIVITY_SPAN),
     )
 
 
@@ -180,8 +210,8 @@ def read_blogroll_page(settings: Settings) -> Blogroll | None:
         return None
 
 
-def month_bounds(first: date) -> tuple[datetime, datetime]:
-    """The month starting on ``first`` as ``start <= t < end``."""
+def month_bounds(first: date, tz: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """The month starting on ``first`` as ``start <= t < end``, in the site's time zone."""
     following = month_start(date(first.year, first.month, 28), -1)
-    start = datetime(first.year, first.month, 1, tzinfo=UTC)
-    return start, datetime(following.year, following.month, 1, tzinfo=UTC)
+    start = datetime(first.year, first.month, 1, tzinfo=tz)
+    return start, datetime(following.year, following.month, 1, tzinfo=tz)

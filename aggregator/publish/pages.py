@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -12,12 +14,17 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 import aggregator
 from aggregator.errors import PublishError
+from aggregator.publish import clock
 from aggregator.publish.faces import NO_FACES
+from aggregator.publish.views import error_words
 
 STYLESHEET = "style.css"
 
@@ -47,7 +54,41 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
     )
     # ``build_site`` gives the blogs' faces; a page rendered elsewhere draws none.
     env.globals["faces"] = NO_FACES
+    env.filters.update(day=_day, clock=_clock, localtime=_localtime, breakable=breakable_url)
+    env.globals["error_words"] = error_words
     return env
+
+
+def _zone(context: Context) -> tzinfo:
+    """The site's time zone, for the pages that have a site (the widget has none: UTC)."""
+    site = context.get("site")
+    return clock.zone(site.timezone) if site is not None else UTC
+
+
+@pass_context
+def _day(context: Context, moment: datetime) -> date:
+    """``{{ item.published|day }}``: the day it falls on in the site's time zone."""
+    return clock.local_day(moment, _zone(context))
+
+
+@pass_context
+def _clock(context: Context, moment: datetime) -> str:
+    """``{{ item.published|clock }}``: "14:05" in the site's zone; "" when dated by day only."""
+    return clock.clock(moment, _zone(context))
+
+
+@pass_context
+def _localtime(context: Context, moment: datetime) -> str:
+    """``{{ moment|localtime }}``: "2026-03-01 14:05" in the site's zone, the day alone
+    when it has no time."""
+    day = clock.local_day(moment, _zone(context))
+    hour = clock.clock(moment, _zone(context))
+    return f"{day:%Y-%m-%d} {hour}".strip()
+
+
+def breakable_url(url: str) -> Markup:
+    """A URL that a narrow screen breaks after its ``/``, ``.``, ``?`` or ``&``, not mid-word."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=[/.?&=])", url))
 
 
 def render_page(env: Environment, template: str, **context: Any) -> bytes:

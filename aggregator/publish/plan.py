@@ -16,15 +16,12 @@ from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
 from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
+from aggregator.publish.blog_pages import BlogPage, blog_page_info, blog_slugs, plan_blog_pages
+from aggregator.publish.clock import local_day, zone
 from aggregator.publish.inputs import SiteInputs, categories_of
-from aggregator.publish.timeline import (
-    build_timeline,
-    fair_pages,
-    group_by,
-    group_by_day,
-    post_item,
-)
-from aggregator.publish.views import BlogView, CategoryView, age, blog_health, unique_slugs
+from aggregator.publish.river import group_rows_by_day, river_pages
+from aggregator.publish.timeline import build_timeline, group_by, post_item
+from aggregator.publish.views import CategoryView, blog_view, unique_slugs
 from aggregator.settings import Settings, SiteSettings
 
 ATOM = "application/atom+xml"
@@ -81,6 +78,8 @@ class SitePlan:
     outputs: tuple[Output, ...]
     #: Every source, retired ones too, by id (archived headlines name them).
     sources_by_id: dict[int, Source] = field(default_factory=dict)
+    #: Each blog on the blogroll's page and activity chart, by source id.
+    blog_pages: dict[int, BlogPage] = field(default_factory=dict)
     items: int = 0
     posts: int = 0
 
@@ -104,6 +103,12 @@ def plan_site(
     shown, windows = inputs.shown, inputs.windows
     timeline = _timeline(inputs, settings, now)
     names = unique_slugs(list(categories_of(shown.sources)))
+    tz = zone(site.timezone)
+    slugs = blog_slugs(shown.everyone)
+    blog_pages = {
+        s.id: blog_page_info(slugs[s.id], inputs.activity.get(s.id, []), now, tz)
+        for s in shown.sources
+    }
     outputs: list[Output] = [
         FeedSpec("feed", tuple(timeline.items[: windows.feed]), site.title, timeline.updated),
         FeedSpec(
@@ -117,6 +122,7 @@ def plan_site(
     categories, category_outputs = _categories(inputs, settings, now, names, timeline.updated)
     outputs += category_outputs
     outputs += _blogroll_pages(shown.sources, categories, site, inputs.blogroll)
+    outputs += _blog_pages(inputs, settings, categories, blog_pages)
     # The own posts' pages are added by ``own_pages.with_own_pages``.
     shared_inputs = digest(
         templates_digest,
@@ -124,8 +130,9 @@ def plan_site(
         timeline.updated.isoformat(),
         repr(sorted(names.items())),
         repr([(s.id, s.display_title, s.site_url) for s in shown.everyone]),
+        repr(sorted((i, p.path) for i, p in blog_pages.items())),
     )
-    months = plan_months(inputs.months, timeline.own, shared_inputs)
+    months = plan_months(inputs.months, timeline.own, shared_inputs, tz)
     outputs += months
     outputs.append(
         PageSpec(
@@ -142,6 +149,7 @@ def plan_site(
         category_links=tuple((name, f"category/{slug}/") for name, slug in names.items()),
         outputs=tuple(outputs),
         sources_by_id={s.id: s for s in shown.everyone},
+        blog_pages=blog_pages,
         items=len(timeline.items),
         posts=len(timeline.pages),
     )
@@ -155,16 +163,19 @@ def not_found_page(site_url: str, site_title: str) -> PageSpec:
     )
 
 
-def archive_page(month: ArchiveMonth, rows: Sequence[ArchiveRow], site_title: str) -> PageSpec:
+def archive_page(month: ArchiveMonth, rows: Sequence[ArchiveRow], site: SiteSettings) -> PageSpec:
     """A monthly archive page, once its rows are read."""
+    tz = zone(site.timezone)
     return PageSpec(
         "archive_month.html",
         month.path,
-        f"{month.month:%B %Y} · {site_title}",
+        f"{month.month:%B %Y} · {site.title}",
         {
             "month": month.month,
-            "days": group_by(rows, lambda r: r.published.date()),
+            "days": group_by(rows, lambda r: local_day(r.published, tz)),
             "inputs": month.inputs,
+            "newer": month.newer,
+            "older": month.older,
             "active": "archive",
         },
     )
@@ -214,19 +225,22 @@ def _timeline(inputs: SiteInputs, settings: Settings, now: datetime) -> _Timelin
 
 
 def _river(items: Sequence[Item], inputs: SiteInputs, settings: Settings) -> list[PageSpec]:
-    """The river: fair-shared numbered pages."""
+    """The river: numbered pages, newest first, a blog's extra items folded."""
     windows, title = inputs.windows, settings.site.title
-    river = fair_pages(items, windows.per_page, windows.per_source, windows.pages) or [[]]
+    tz = zone(settings.site.timezone)
+    per_page, per_source = windows.per_page, windows.per_source
+    river = river_pages(items, per_page, per_source, windows.pages, tz) or [[]]
     return [
         PageSpec(
             "index.html",
             "index.html" if number == 1 else f"page/{number}/index.html",
             title if number == 1 else f"Page {number} · {title}",
             {
-                "days": group_by_day(chosen),
+                "days": group_rows_by_day(chosen, tz),
                 "number": number,
                 "page_count": len(river),
-                "heading": title,
+                "heading": "Latest posts",
+                "full": settings.output.river == "full",
                 "active": "river",
             },
         )
@@ -239,13 +253,14 @@ def _categories(
 ) -> tuple[list[CategoryView], list[Output]]:
     """A blogroll section per category, and a page and feeds per category."""
     windows, title = inputs.windows, settings.site.title
+    tz = zone(settings.site.timezone)
     categories: list[CategoryView] = []
     outputs: list[Output] = []
     for name, members in categories_of(inputs.shown.sources).items():
         slug = names[name]
         latest = inputs.shown.latest
         blogs = tuple(
-            _blog_view(s, latest.get(s.id), now, settings.output.quiet_months) for s in members
+            blog_view(s, latest.get(s.id), now, settings.output.quiet_months, tz) for s in members
         )
         intro = inputs.blogroll.category_intro(name) if inputs.blogroll else ""
         categories.append(CategoryView(name, slug, blogs, _prose_html(intro, settings.site.url)))
@@ -256,12 +271,17 @@ def _categories(
         outputs.append(
             FeedSpec(stem, tuple(chosen[: windows.feed]), f"{title}: {name}", cat_updated)
         )
-        first = (fair_pages(chosen, windows.per_page, windows.per_source, 1) or [[]])[0]
+        first = (river_pages(chosen, windows.per_page, windows.per_source, 1, tz) or [[]])[0]
         cat_feeds = (
             AltFeed(f"{title}: {name}", ATOM, f"{stem}.xml"),
             AltFeed(f"{title}: {name} (JSON Feed)", JSON_FEED, f"{stem}.json"),
         )
-        context = {"category": categories[-1], "days": group_by_day(first), "active": "blogroll"}
+        context = {
+            "category": categories[-1],
+            "days": group_rows_by_day(first, tz),
+            "full": settings.output.river == "full",
+            "active": "blogroll",
+        }
         outputs.append(
             PageSpec(
                 "category.html",
@@ -314,21 +334,24 @@ def _prose_html(markdown: str, site_url: str) -> str:
     return sanitize_html(render_markdown(markdown), base_url=urljoin(site_url, "blogroll.html"))
 
 
-def _blog_view(
-    source: Source, latest: StoredEntry | None, now: datetime, quiet_months: int
-) -> BlogView:
-    return BlogView(
-        title=source.display_title,
-        site_url=source.site_url,
-        feed_url=source.feed_url,
-        note_html=sanitize_html(render_markdown(source.note)) if source.note else "",
-        recommended=source.recommended,
-        latest=latest,
-        latest_age=age(latest.published, now) if latest else None,
-        health=blog_health(source, latest.published if latest else None, now, quiet_months),
-        last_error=source.last_error,
-        source_id=source.id,
-    )
+def _blog_pages(
+    inputs: SiteInputs,
+    settings: Settings,
+    categories: Sequence[CategoryView],
+    pages: dict[int, BlogPage],
+) -> list[Output]:
+    """A page per blog on the blogroll, listing every entry of it that the river or its
+    category page shows."""
+
+    def to_items(entries: Sequence[StoredEntry]) -> list[Item]:
+        return _items_of(entries, inputs, settings, len(entries), posts=False)
+
+    views = [blog for category in categories for blog in category.blogs]
+    # What the river and the category pages show, folded lines included, is on the blog pages.
+    shown = [*inputs.shown.river, *(e for c in inputs.shown.categories.values() for e in c)]
+    specs = plan_blog_pages(views, pages, inputs.shown.blogs, shown, to_items, settings.site.title)
+    full = settings.output.river == "full"
+    return [PageSpec("blog.html", s.path, s.title, {**s.context, "full": full}) for s in specs]
 
 
 def _blogroll(sources: Sequence[Source], title: str) -> Blogroll:

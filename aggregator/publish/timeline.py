@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Hashable, Iterable
+from datetime import UTC, date, tzinfo
 from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aggregator.models import Item, Post, StoredEntry
 from aggregator.parse.sanitize import excerpt
 from aggregator.posts import post_path
+from aggregator.publish.clock import local_day
 from aggregator.publish.iris import derived_id, feed_id, iri, unique_ids, valid_enclosures
 from aggregator.settings import SiteSettings
 
@@ -135,38 +136,6 @@ T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 
-def fair_pages(
-    items: Sequence[Item], per_page: int, per_source: int, pages: int
-) -> list[list[Item]]:
-    """Cut ``items`` (newest first) into pages where no blog has more than ``per_source``.
-
-    An item that would exceed its blog's share is not dropped but carried to
-    the next page with room for it, so one prolific blog cannot crowd out the
-    rest. The owner's own posts are never held back. Items carried past the
-    last page are left out.
-    """
-    waiting = list(items)
-    result: list[list[Item]] = []
-    while waiting and len(result) < pages:
-        page: list[Item] = []
-        counts: dict[object, int] = {}
-        carried: list[Item] = []
-        for index, item in enumerate(waiting):
-            if len(page) == per_page:
-                carried.extend(waiting[index:])
-                break
-            key = item.source_id if item.kind == "entry" else None
-            if key is not None and counts.get(key, 0) >= per_source:
-                carried.append(item)
-                continue
-            counts[key] = counts.get(key, 0) + 1
-            page.append(item)
-        page.sort(key=lambda i: (i.published, i.id), reverse=True)
-        result.append(page)
-        waiting = carried
-    return result
-
-
 def group_by(items: Iterable[T], key: Callable[[T], K]) -> list[tuple[K, list[T]]]:
     """Consecutive runs of items sharing ``key``, in order (items are already sorted)."""
     groups: list[tuple[K, list[T]]] = []
@@ -179,9 +148,9 @@ def group_by(items: Iterable[T], key: Callable[[T], K]) -> list[tuple[K, list[T]
     return groups
 
 
-def group_by_day(items: Iterable[Item]) -> list[tuple[date, list[Item]]]:
-    """Newest-first items grouped under their UTC publication day."""
-    return group_by(items, lambda i: i.published.date())
+def group_by_day(items: Iterable[Item], tz: tzinfo = UTC) -> list[tuple[date, list[Item]]]:
+    """Newest-first items grouped under their publication day in ``tz``."""
+    return group_by(items, lambda i: local_day(i.published, tz))
 
 
 def month_start(day: date, back: int = 0) -> date:

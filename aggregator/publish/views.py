@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 
 from aggregator.models import Recommended, Source, StoredEntry
+from aggregator.parse.sanitize import sanitize_html
+from aggregator.posts import render_markdown
+from aggregator.publish.clock import local_day
 
 HealthKind = Literal["ok", "quiet", "broken", "new"]
 
@@ -40,8 +43,8 @@ class BlogView:
     latest_age: str | None
     health: Health
     last_error: str | None
-    #: The store's id of the blog: ``faces[source_id]`` is its face.
-    source_id: int | None = None
+    #: The store's id, which names the blog's page and face.
+    source_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,20 +56,36 @@ class CategoryView:
     intro_html: str = ""
 
 
+#: A failing blog is "broken" after failing this long, or this many times in a row; before
+#: that one bad fetch (or a first run without network) is shown on the status page only.
+BROKEN_AFTER = timedelta(days=1)
+BROKEN_FAILURES = 3
+
+
 def blog_health(
-    source: Source, latest: datetime | None, now: datetime, quiet_months: int
+    source: Source,
+    latest: datetime | None,
+    now: datetime,
+    quiet_months: int,
+    tz: tzinfo = UTC,
 ) -> Health:
     """ok, quiet (no post for ``quiet_months``), broken since a date, or not fetched yet."""
     if source.last_result == "error" and source.failure_count > 0:
-        # A first_failure_at column, where the store has one, is the better date.
-        since = getattr(source, "first_failure_at", None) or source.last_fetched_at
-        label = f"broken since {since:%Y-%m-%d}" if since else "broken"
-        return Health("broken", label, since)
+        since = source.first_failure_at or source.last_fetched_at
+        failing_long = since is not None and now - since >= BROKEN_AFTER
+        if failing_long or source.failure_count >= BROKEN_FAILURES:
+            label = f"broken since {local_day(since, tz):%Y-%m-%d}" if since else "broken"
+            return Health("broken", label, since)
+        if latest is None:
+            # Never read yet: a failure so far says nothing about the blog.
+            return Health("new", "not fetched yet")
     if source.last_result is None:
         return Health("new", "not fetched yet")
-    months = months_between(latest.date(), now.date()) if latest else None
-    if months is None or months >= quiet_months:
-        return Health("quiet", f"quiet for {months} months" if months else "no posts yet")
+    if latest is None:
+        return Health("quiet", "no posts yet")
+    months = months_between(local_day(latest, tz), local_day(now, tz))
+    if months >= quiet_months:
+        return Health("quiet", f"quiet for {duration(latest, now, tz)}")
     return Health("ok", "ok")
 
 
@@ -76,21 +95,28 @@ def months_between(earlier: date, later: date) -> int:
     return max(0, months - (1 if later.day < earlier.day else 0))
 
 
-def age(then: datetime, now: datetime) -> str:
-    """How long ago, in the largest whole unit: "today", "5 days ago", "3 months ago"."""
-    days = (now.date() - then.date()).days
+def duration(then: datetime, now: datetime, tz: tzinfo = UTC) -> str:
+    """How long from ``then`` to ``now`` in the largest whole unit: "5 days", "3 months"."""
+    days = (local_day(now, tz) - local_day(then, tz)).days
+    if days < 14:
+        return "1 day" if days == 1 else f"{max(days, 0)} days"
+    if days < 60:
+        return f"{days // 7} weeks"
+    months = months_between(local_day(then, tz), local_day(now, tz))
+    if months < 24:
+        return f"{max(months, 2)} months"
+    return f"{months // 12} years"
+
+
+def age(then: datetime, now: datetime, tz: tzinfo = UTC) -> str:
+    """How long ago, in the largest whole unit: "today", "5 days ago", "3 months ago",
+    counted in days of the site's time zone."""
+    days = (local_day(now, tz) - local_day(then, tz)).days
     if days <= 0:
         return "today"
     if days == 1:
         return "yesterday"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"{days // 7} weeks ago"
-    months = months_between(then.date(), now.date())
-    if months < 24:
-        return f"{max(months, 2)} months ago"
-    return f"{months // 12} years ago"
+    return f"{duration(then, now, tz)} ago"
 
 
 def slugify(text: str) -> str:
@@ -113,3 +139,46 @@ def unique_slugs(names: list[str]) -> dict[str, str]:
         taken.add(slug)
         slugs[name] = slug
     return slugs
+
+
+def blog_view(
+    source: Source,
+    latest: StoredEntry | None,
+    now: datetime,
+    quiet_months: int,
+    tz: tzinfo = UTC,
+) -> BlogView:
+    """What the blogroll and the blog's own page show of one blog."""
+    return BlogView(
+        title=source.display_title,
+        site_url=source.site_url,
+        feed_url=source.feed_url,
+        note_html=sanitize_html(render_markdown(source.note)) if source.note else "",
+        recommended=source.recommended,
+        latest=latest,
+        latest_age=age(latest.published, now, tz) if latest else None,
+        health=blog_health(source, latest.published if latest else None, now, quiet_months, tz),
+        last_error=source.last_error,
+        source_id=source.id,
+    )
+
+
+#: Each fetch error kind (``aggregator.errors``) in words; "http" says its status.
+_ERROR_WORDS = {
+    "timeout": "timed out",
+    "network": "could not connect",
+    "redirect": "too many redirects",
+    "refused": "address refused",
+    "too_large": "too large",
+    "parse": "not a feed",
+    "gone": "gone (HTTP 410)",
+}
+
+
+def error_words(kind: str | None, http_status: int | None = None) -> str:
+    """A fetch error kind as the status page says it: "HTTP 404", "timed out", "not a feed"."""
+    if kind == "http":
+        return f"HTTP {http_status}" if http_status else "HTTP error"
+    if kind is None:
+        return "failed"
+    return _ERROR_WORDS.get(kind, kind.replace("_", " "))

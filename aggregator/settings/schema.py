@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import string
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
@@ -98,6 +99,22 @@ def _permalink(pattern: str, where: str, base: Path) -> str:
     return pattern
 
 
+def _timezone(value: str, where: str, base: Path) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f'{where}: unknown time zone {value!r} (an IANA name like "Europe/Paris")'
+        ) from None
+    return value
+
+
+def _river(value: str, where: str, base: Path) -> str:
+    if value not in ("excerpts", "full"):
+        raise ConfigError(f'{where}: must be "excerpts" or "full", got {value!r}')
+    return value
+
+
 def _networks(values: list[Any], where: str, base: Path) -> tuple[str, ...]:
     networks = []
     for value in values:
@@ -122,6 +139,12 @@ class SiteSettings:
         True,
         doc="a search box on every page, answered at `/search` by `aggregator run`; set it to "
         "`false` when the site is served by a static host, which has no search",
+    )
+    timezone: str = setting(
+        "UTC",
+        doc="the time zone of the pages (an IANA name like `Europe/Paris`): day headings, "
+        "times and ages are said in it; feeds and `<time datetime>` keep the exact instant",
+        check=_timezone,
     )
 
 
@@ -185,17 +208,25 @@ class OutputSettings:
     per_source: int = setting(
         5,
         min=1,
-        doc="fair share: at most this many items of one blog on a river page (the rest move "
-        "to the next page); own posts are never held back",
+        doc="fair share: at most this many items of one blog per day on a river page; the "
+        "rest fold into one line, “and 3 more from …”, linking to the blog's page. Own posts "
+        "are never folded",
     )
     feed_items: int = setting(
         50, min=1, doc="the latest items in each published feed, Atom and JSON Feed"
     )
     archive_months: int = setting(
-        12,
-        min=1,
-        doc="months of monthly archives (`archive/YYYY/MM/`), counted back from the newest "
-        "item; own posts are archived whatever their age",
+        0,
+        min=0,
+        doc="monthly archives (`archive/YYYY/MM/`): every month with items has one (0); a "
+        "number keeps only that many months, counted back from the newest item. Own posts are "
+        "archived whatever their age",
+    )
+    river: str = setting(
+        "excerpts",
+        doc='what the river shows of each item: `"excerpts"`, or `"full"` for its whole '
+        "(sanitized) content",
+        check=_river,
     )
     quiet_months: int = setting(
         6,
@@ -303,8 +334,8 @@ class RetentionSettings:
         0,
         min=0,
         doc="only this many newest entries of each blog are kept (0: no limit). Pruning never "
-        "removes an entry the river's pages, the category pages or the feeds show, nor your "
-        "own posts",
+        "removes an entry the river's pages, the category pages, the blog pages or the feeds "
+        "show, nor your own posts",
     )
 
 

@@ -266,13 +266,29 @@ class EntriesMixin(StoreBase):
 
     def newest_entry_date(self) -> datetime | None:
         """When the newest stored entry was published."""
+        return self._entry_date(func.max(EntryRow.sort_at))
+
+    def oldest_entry_date(self) -> datetime | None:
+        """When the oldest stored entry was published: where the monthly archives begin."""
+        return self._entry_date(func.min(EntryRow.sort_at))
+
+    def _entry_date(self, aggregate: Any) -> datetime | None:
         with self._session() as session:
-            value = session.scalar(select(func.max(EntryRow.sort_at)))
+            value = session.scalar(select(aggregate))
         if isinstance(value, str):  # an aggregate bypasses the column type on SQLite
             value = datetime.fromisoformat(value)
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value
+        return value if isinstance(value, datetime) else None
+
+    def entry_dates_since(self, since: datetime) -> dict[int, list[datetime]]:
+        """The dates of each source's entries from ``since`` on: what its activity chart counts."""
+        query = select(EntryRow.source_id, EntryRow.sort_at).where(EntryRow.sort_at >= since)
+        dates: dict[int, list[datetime]] = {}
+        with self._session() as session:
+            for source_id, sort_at in session.execute(query):
+                dates.setdefault(source_id, []).append(sort_at)
+        return dates
 
     def prune(
         self,

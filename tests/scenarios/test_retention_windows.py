@@ -20,9 +20,15 @@ from tests.support.site import Site, make_site
 
 ENTRIES = 12
 LINK = re.compile(r"https://many\.example/(\d+)")
-#: The files that show stored entries: the river, the category pages, the feeds, the blogroll.
+#: The files that show stored entries: the river, the category pages, the feeds, the blogroll
+#: and the blog pages.
 SHOWN = ("index.html", "page/*/index.html", "category/*/index.html", "*.xml", "*.json")
-SHOWN_DEEP = ("category/*/feed.xml", "category/*/feed.json", "blogroll.html")
+SHOWN_DEEP = (
+    "category/*/feed.xml",
+    "category/*/feed.json",
+    "blogroll.html",
+    "blogs/*/index.html",
+)
 
 
 def linked(output: Path) -> set[int]:

@@ -100,8 +100,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         FeedItem(HOSTILE_TITLE, "https://hostile.example/1", day(9), HOSTILE_HTML, author="Mal"),
         FeedItem("A calm entry", "https://calm.example/1", day(8), "<p>Calm.</p>"),
     ]
+    gone = feed_server.url("/a-rather-long-folder/with/a-feed-that-went-away-for-good.xml")
     site.write_blogroll(
-        [feed_server.blog("Mixed Blog", "https://mixed.example/", "/feed.xml", rss2_feed, items)]
+        [
+            feed_server.blog("Mixed Blog", "https://mixed.example/", "/feed.xml", rss2_feed, items),
+            ("A blog with a rather long name that is gone", "https://gone.example/", gone),
+        ]
     )
     assert site.cli("refresh") == 0
     assert site.cli("build") == 0
@@ -114,7 +118,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         servers.close()
 
 
-PAGES = {"river": "index.html", "blogroll": "blogroll.html", "post": "posts/hello-hugo/"}
+PAGES = {
+    "river": "index.html",
+    "blogroll": "blogroll.html",
+    "post": "posts/hello-hugo/",
+    "blog": "blogs/mixed-blog/index.html",
+    "status": "status.html",
+}
 
 
 def requested_urls(driver: Any) -> list[str]:
@@ -173,6 +183,22 @@ def test_the_page_needs_no_javascript_and_has_landmarks(browser: Any, served: st
     assert browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth + 1"
     )
+
+
+def test_the_status_page_is_one_card_per_blog_at_phone_width(browser: Any, served: str) -> None:
+    browser.set_window_size(*SIZES["phone"])
+    browser.get(served + "status.html")
+
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )
+    rows = browser.find_elements("css selector", "table.status tbody tr")
+    assert len(rows) == 2
+    assert {row.value_of_css_property("display") for row in rows} == {"block"}
+    # A date never wraps: each <time> is one line high.
+    for time in browser.find_elements("css selector", "table.status time"):
+        assert time.size["height"] < 2 * float(time.value_of_css_property("font-size")[:-2]) * 1.2
+    assert "HTTP 404" in browser.find_element("css selector", "main").text
 
 
 # -- an own post that uses every feature ------------------------------------------------------

@@ -1,0 +1,111 @@
+"""Pure: a page per blog, ``blogs/SLUG/index.html``, and the one rule for its slug.
+
+The page shows the blog's name, the owner's note, its site and feed, its
+health, a chart of its posting over the last 12 months, and its latest
+entries: the newest ones and every one the river shows, so that the river's
+"and 3 more from …" lines always lead to the items they fold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from aggregator.models import Item, Source, StoredEntry
+from aggregator.publish.activity import activity_summary, activity_svg, monthly_counts
+from aggregator.publish.views import BlogView, slugify
+
+
+@dataclass(frozen=True)
+class BlogPage:
+    """What one blog's page and its line on the blogroll show beyond the ``BlogView``."""
+
+    path: str
+    #: The small chart for the blogroll line and the larger one for the blog's page.
+    small_svg: str
+    svg: str
+    #: The chart in words, shown beside it.
+    activity: str
+
+
+def blog_slugs(sources: Sequence[Source]) -> dict[int, str]:
+    """A distinct slug per blog id, from its name.
+
+    Blogs whose names give the same slug are told apart by their store id, and
+    the oldest blog keeps the plain slug: a slug never changes because another
+    blog was added or the blogroll was reordered.
+    """
+    slugs: dict[int, str] = {}
+    taken: set[str] = set()
+    for source in sorted(sources, key=lambda s: s.id):
+        # "Ton's blog" is "tons-blog", not "ton-s-blog".
+        slug = slugify(re.sub(r"['’]", "", source.display_title))
+        if slug in taken:
+            slug = f"{slug}-{source.id}"
+        taken.add(slug)
+        slugs[source.id] = slug
+    return slugs
+
+
+def blog_path(slug: str) -> str:
+    return f"blogs/{slug}/index.html"
+
+
+def blog_page_info(slug: str, dates: Sequence[datetime], now: datetime, tz: tzinfo) -> BlogPage:
+    """Where a blog's page goes, and its activity chart, large and small."""
+    counts = monthly_counts(dates, now, tz)
+    return BlogPage(
+        path=blog_path(slug),
+        small_svg=activity_svg(counts, width=60, height=16),
+        svg=activity_svg(counts, width=240, height=48),
+        activity=activity_summary(counts),
+    )
+
+
+def blog_entries(
+    source_id: int, newest: Sequence[StoredEntry], shown: Sequence[StoredEntry]
+) -> list[StoredEntry]:
+    """The blog's entries for its page, newest first: its newest, and those of it that the
+    river and the category pages show (a folded line leads here)."""
+    chosen = {e.id: e for e in newest}
+    chosen.update((e.id, e) for e in shown if e.source_id == source_id)
+    return sorted(chosen.values(), key=lambda e: (e.published, e.id), reverse=True)
+
+
+#: Turns a blog's stored entries into the items its page lists.
+ToItems = Callable[[Sequence[StoredEntry]], list[Item]]
+
+
+@dataclass(frozen=True)
+class BlogPageSpec:
+    """The parts ``plan`` turns into a ``PageSpec``: kept apart so this module stays pure
+    of the plan's types."""
+
+    path: str
+    title: str
+    context: dict[str, object]
+
+
+def plan_blog_pages(
+    views: Sequence[BlogView],
+    pages: dict[int, BlogPage],
+    newest: dict[int, tuple[StoredEntry, ...]],
+    shown: Sequence[StoredEntry],
+    to_items: ToItems,
+    site_title: str,
+) -> list[BlogPageSpec]:
+    """One page per blog on the blogroll."""
+    specs = []
+    for view in views:
+        page = pages[view.source_id]
+        entries = blog_entries(view.source_id, newest.get(view.source_id, ()), shown)
+        specs.append(
+            BlogPageSpec(
+                page.path,
+                f"{view.title} · {site_title}",
+                {"blog": view, "page": page, "items": to_items(entries), "active": "blogroll"},
+            )
+        )
+    return specs
