@@ -6,27 +6,23 @@ that is a failure. Screenshots at desktop and phone widths go to ``test-artifact
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from aggregator.server import Serving, SiteApp, make_server
+from tests.support.browser import ARTIFACTS, SIZES, browser, chromium, requested_urls
 from tests.support.feeds import FeedItem, day, rss2_feed
 from tests.support.paths import REPO
 from tests.support.server import running
 from tests.support.site import make_site
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser", "chromium"]  # the fixtures, shared with the other browser tests
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-ARTIFACTS = REPO / "test-artifacts"
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 # Markup a hostile feed might send, in the title, the excerpt and the content.
 HOSTILE_TITLE = '<img src=x onerror="window.__owned=1">Sneaky <script>window.__owned=2</script>'
@@ -36,55 +32,6 @@ HOSTILE_HTML = (
     '<a href="javascript:window.__owned=5">click</a>'
     '<svg onload="window.__owned=6"></svg><iframe src="javascript:parent.__owned=7"></iframe>'
 )
-
-
-def _webdriver() -> Any:
-    if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
-        message = f"headless Chromium needs {CHROMIUM} and {CHROMEDRIVER}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; under CI they must be installed (.ci/run does it)")
-        pytest.skip(message)
-    try:
-        from selenium import webdriver
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("selenium is not installed")
-        pytest.skip("selenium is not installed")
-    return webdriver
-
-
-@pytest.fixture(scope="session")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium for the whole run; starting one costs seconds."""
-    webdriver = _webdriver()
-    tmp_path = tmp_path_factory.mktemp("chromium")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    """The shared Chromium on a blank page, with its logs drained and no cookies."""
-    chromium.get("about:blank")
-    chromium.delete_all_cookies()
-    chromium.get_log("browser")
-    chromium.get_log("performance")
-    chromium.set_window_size(*SIZES["desktop"])
-    return chromium
 
 
 @pytest.fixture(scope="module")
@@ -125,17 +72,6 @@ PAGES = {
     "blog": "blogs/mixed-blog/index.html",
     "status": "status.html",
 }
-
-
-def requested_urls(driver: Any) -> list[str]:
-    import json
-
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 @pytest.mark.parametrize("name", list(PAGES))
