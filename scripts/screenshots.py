@@ -65,7 +65,7 @@ def _svg(background: str, shape: str) -> str:
 BLOGS = (
     DemoBlog(
         "xxiivv", "https://wiki.xxiivv.com/site/home.html", "https://wiki.xxiivv.com/links/rss.xml",
-        _svg("#111111", '<circle cx="16" cy="16" r="8" fill="none" stroke="#fff" stroke-width="3"/>'),
+        _svg("#111", '<circle cx="16" cy="16" r="8" fill="none" stroke="#fff" stroke-width="3"/>'),
         ("Uxn on a handheld, one year in", "Notes on the Varvara file device",
          "A calendar that fits in 2 kilobytes", "Weathering a storm off the coast",
          "Rewriting the assembler in itself", "Small tools for drawing tiles"),
@@ -101,7 +101,8 @@ BLOGS = (
     ),
     DemoBlog(
         "optimistic", "https://optimisticunderground.com/", "https://optimisticunderground.com/feed/",
-        _svg("#e8590c", '<circle cx="16" cy="16" r="9" fill="#fff"/><circle cx="16" cy="16" r="3" fill="#e8590c"/>'),
+        _svg("#e8590c", '<circle cx="16" cy="16" r="9" fill="#fff"/>'
+             '<circle cx="16" cy="16" r="3" fill="#e8590c"/>'),
         ("Five records for a rainy November", "Kenyan benga from a 1978 cassette",
          "The year's list, part one", "A drone record that sounds like a harbour",
          "Library music from Torino"),
@@ -157,10 +158,15 @@ def serve_blogs(server: FeedServer, now: datetime) -> dict[str, str]:
         body = atom_feed(blog.site_url.split("/")[2], home, items)
         body = body.replace(b"<author><name>Feed Author</name></author>", b"")
         if blog.icon:
-            icon = server.serve(f"/{blog.slug}/icon.svg", blog.icon.encode(), content_type="image/svg+xml")
+            icon = server.serve(
+                f"/{blog.slug}/icon.svg", blog.icon.encode(), content_type="image/svg+xml"
+            )
             body = body.replace(b"<updated>", f"<icon>{icon}</icon><updated>".encode(), 1)
         server.serve(f"/{blog.slug}/feed.xml", body, content_type="application/atom+xml")
-        page = f'<!doctype html><html><head><title>{blog.slug}</title><link rel="alternate" type="application/atom+xml" href="{feed}"></head><body></body></html>'
+        page = (
+            f"<!doctype html><html><head><title>{blog.slug}</title>"
+            f'<link rel="alternate" type="application/atom+xml" href="{feed}"></head></html>'
+        )
         server.serve(f"/{blog.slug}/", page.encode(), content_type="text/html; charset=utf-8")
         local[blog.site_url] = home
         if blog.feed_url:
@@ -182,7 +188,9 @@ def make_demo_site(folder: Path, local: dict[str, str], now: datetime) -> Path:
     (folder / "blogroll.md").write_text(blogroll, encoding="utf-8")
     config = (REPO / "config" / "aggregator.toml").read_text(encoding="utf-8")
     config = config.replace('dir = "../public"', 'dir = "public"')
-    config = re.sub(r"\[database\]\n", f'[database]\nurl = "sqlite:///{folder}/demo.sqlite3"\n', config)
+    config = re.sub(
+        r"\[database\]\n", f'[database]\nurl = "sqlite:///{folder}/demo.sqlite3"\n', config
+    )
     config += '\n[fetch]\nallow_networks = ["127.0.0.0/8"]\nconnect_timeout = 2\nread_timeout = 2\n'
     path = folder / "aggregator.toml"
     path.write_text(config, encoding="utf-8")
@@ -244,16 +252,19 @@ def main(argv: list[str] | None = None) -> int:
                 if cli(["--config", str(config), command]) != 0:
                     print(f"aggregator {command} failed", file=sys.stderr)
                     return 1
-            server = make_server(SiteApp(folder / "public", lambda: {"status": "ok"}), "127.0.0.1", 0)
+            server = make_server(
+                SiteApp(folder / "public", lambda: {"status": "ok"}), "127.0.0.1", 0
+            )
             serving = Serving(server).start()
             try:
                 shots = photograph(f"http://127.0.0.1:{server.effective_port}/", args.out)
             finally:
                 serving.close()
         finally:
-            servers.close()
+            next(servers, None)  # the generator's end shuts the server down
     for shot in shots:
-        print(f"{shot.relative_to(REPO) if shot.is_relative_to(REPO) else shot}: {shot.stat().st_size // 1024} KB")
+        name = shot.relative_to(REPO) if shot.is_relative_to(REPO) else shot
+        print(f"{name}: {shot.stat().st_size // 1024} KB")
     return 0
 
 
