@@ -142,7 +142,7 @@ def serve_blogs(server: FeedServer, now: datetime) -> dict[str, str]:
     """Serve every demo blog's homepage, feed and icon; returns real URL → local URL."""
     rng = random.Random(12)
     local: dict[str, str] = {}
-    for blog in BLOGS:
+    for index, blog in enumerate(BLOGS):
         home = server.url(f"/{blog.slug}/")
         feed = server.url(f"/{blog.slug}/feed.xml")
         items = []
@@ -153,7 +153,7 @@ def serve_blogs(server: FeedServer, now: datetime) -> dict[str, str]:
             title = blog.titles[n % len(blog.titles)]
             if n >= len(blog.titles):
                 title = f"{title} ({n // len(blog.titles) + 1})"
-            excerpt = f"<p>{rng.choice(EXCERPTS)}</p>"
+            excerpt = f"<p>{EXCERPTS[(index + n) % len(EXCERPTS)]}</p>"
             items.append(FeedItem(title, f"{home}{n}.html", now - age, excerpt))
         body = atom_feed(blog.site_url.split("/")[2], home, items)
         body = body.replace(b"<author><name>Feed Author</name></author>", b"")
