@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import feedparser.api
 
 from aggregator.errors import ParseError
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed, ParseWarning
@@ -27,6 +28,11 @@ from aggregator.parse.sanitize import (
     sanitize_html,
 )
 from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
+
+# feedparser asks xml.sax for the first driver of this list that loads; ours buffers text.
+_DRIVER = "aggregator.parse.expat"
+if _DRIVER not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, _DRIVER)
 
 
 def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
