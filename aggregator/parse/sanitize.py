@@ -255,15 +255,13 @@ def excerpt_of_html(fragment: str, limit: int) -> str:
     text = html_to_text(prefix)
     if len(text) <= limit and len(prefix) < len(fragment):
         text = html_to_text(fragment)
-    return excerpt(text, limit)
+    return _cut(text, limit)  # html_to_text's text is already collapsed
 
 
 def text_of_clean_html(clean: str) -> str:
     """``html_to_text`` for HTML that ``sanitize_html`` made, in two regex passes rather
     than another parse: its tags are lower case, every attribute value is double-quoted
-    and every ``<`` in text is escaped, so a tag is exactly what ``_TAG`` matches.
-    Remembers the last few, since an entry's summary, index text and title read the same
-    content."""
+    and every ``<`` in text is escaped, so a tag is exactly what ``_TAG`` matches."""
     if not clean:
         return ""
     if "<math" in clean:
@@ -290,6 +288,11 @@ def excerpt(text: str, limit: int = SUMMARY_LENGTH) -> str:
     text = _collapse(strip_control_characters(whole[: limit * 2]))
     if len(text) <= limit and len(whole) > limit * 2:
         text = _collapse(strip_control_characters(whole))
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``excerpt`` of text whose whitespace is already collapsed."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
