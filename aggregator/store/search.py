@@ -19,7 +19,6 @@ from typing import Any, Literal
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.types import Integer, String
 
-from aggregator.parse.sanitize import html_to_text
 from aggregator.search.query import SearchQuery
 from aggregator.store.rows import StoreBase
 from aggregator.store.schema import UTCDateTime
@@ -178,6 +177,9 @@ class SearchMixin(StoreBase):
 
     def replace_post_documents(self, posts: Sequence[PostDocument]) -> None:
         """Make ``post_search`` hold exactly ``posts`` (one transaction)."""
+        # Here, not at the top: only a build needs the HTML parser in the store.
+        from aggregator.parse.sanitize import html_to_text
+
         rows = [
             {
                 "path": p.path,
