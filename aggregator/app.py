@@ -22,12 +22,12 @@ from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
-from aggregator.update.pipeline import Clock, refresh, refresh_icons, sync_blogroll
 from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
     from aggregator.publish import BuildOutcome
     from aggregator.publish.chrome import PageChrome
+    from aggregator.update.pipeline import Clock
     from aggregator.update.worker import Worker
     from aggregator.websub.upkeep import SubscriptionUpkeep
 
@@ -136,6 +136,9 @@ class App:
         self, *, every: bool = False, progress: Callable[[int, int], None] | None = None
     ) -> RefreshOutcome:
         """Fetch due sources (all with ``every``) and store what is new."""
+        # Imported here: commands that only read the store need no parser or fetch pool.
+        from aggregator.update.pipeline import refresh
+
         with self._busy, refresh_lock(self.store):
             outcome = refresh(
                 self.settings,
@@ -172,6 +175,8 @@ class App:
     def sync_blogroll(self, *, allow_empty: bool = False) -> tuple[Blogroll, SyncOutcome]:
         """Load the blogroll into the store without fetching anything; a blogroll that
         suddenly lists no blogs is refused unless ``allow_empty``."""
+        from aggregator.update.pipeline import sync_blogroll
+
         return sync_blogroll(self.settings, self.store, self.clock(), allow_empty=allow_empty)
 
     def blogroll_with_known_feeds(self) -> Blogroll:
@@ -219,6 +224,8 @@ class App:
                 log.info("blogroll added=%d retired=%d", synced.added, synced.retired)
                 self.prune()
                 # Workers fetch feeds; the one publisher looks for icons, so none is asked twice.
+                from aggregator.update.pipeline import refresh_icons
+
                 refresh_icons(
                     self.store, self.fetcher, self.clock, settings=self.settings, stop=self.stop
                 )

@@ -259,9 +259,9 @@ class ParsedEntry:
     def content_text(self) -> str:
         """The content as plain text, for the search index; computed once (in the parsing
         process: the one that writes the store has enough to do)."""
-        from aggregator.parse.sanitize import html_to_text
+        from aggregator.parse.sanitize import text_of_clean_html
 
-        return html_to_text(self.content_html)
+        return text_of_clean_html(self.content_html)
 
 
 @dataclass(frozen=True)

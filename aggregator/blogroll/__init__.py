@@ -17,7 +17,6 @@ from aggregator.blogroll.edit import (
     render_markdown_blogroll,
     same_blog,
 )
-from aggregator.blogroll.markdown import parse_markdown_blogroll
 from aggregator.blogroll.opml import build_opml, parse_opml
 from aggregator.errors import BlogrollError
 from aggregator.models import Blogroll
@@ -33,6 +32,14 @@ __all__ = [
     "render_markdown_blogroll",
     "same_blog",
 ]
+
+
+def parse_markdown_blogroll(text: str) -> Blogroll:
+    """Read a Markdown blogroll (``blogroll.markdown``); markdown-it is imported only here,
+    so that a command with an OPML blogroll, or none to read, does not load it."""
+    from aggregator.blogroll.markdown import parse_markdown_blogroll as parse
+
+    return parse(text)
 
 
 def load_blogroll(path: Path) -> Blogroll:

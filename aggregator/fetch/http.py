@@ -73,6 +73,8 @@ class Fetcher:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": user_agent(site_url), "Accept": ACCEPT})
+        #: The session's headers as a plain dict, merged once rather than on every request.
+        self._headers = dict(self.session.headers)
         self._hosts: defaultdict[str, threading.BoundedSemaphore] = defaultdict(
             lambda: threading.BoundedSemaphore(settings.per_host)
         )
@@ -195,15 +197,13 @@ class Fetcher:
             raise FetchTimeout(f"{url}: took longer than {limits.total_timeout:g} s in total")
         with (
             self._errors_named(url),
-            self.session.get(
+            self._get(
                 url,
-                headers=headers,
+                headers,
                 timeout=(
                     min(limits.connect_timeout, remaining),
                     min(limits.read_timeout, remaining),
                 ),
-                stream=True,
-                allow_redirects=False,
             ) as response,
         ):
             status = response.status_code
@@ -227,6 +227,25 @@ class Fetcher:
                 raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
             content = self._read_body(response, url, started, max_bytes)
             return Fetched(url, status, content, response_headers, etag, last_modified)
+
+    def _get(
+        self, url: str, headers: dict[str, str], timeout: tuple[float, float]
+    ) -> requests.Response:
+        """``session.get(url, stream=True, allow_redirects=False)``, prepared directly: the
+        same request (the session's headers and cookies, no proxies, no auth), without
+        ``Session.request`` copying the cookie jar and merging settings on every call."""
+        request = requests.PreparedRequest()
+        merged = {**self._headers, **headers}
+        request.prepare(method="GET", url=url, headers=merged, cookies=self.session.cookies)
+        return self.session.send(
+            request,
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
+            verify=self.session.verify,
+            cert=self.session.cert,
+            proxies={},
+        )
 
     def _read_body(
         self, response: requests.Response, url: str, started: float, max_bytes: int

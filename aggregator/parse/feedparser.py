@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import feedparser.api
 
 from aggregator.errors import ParseError
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed, ParseWarning
@@ -27,6 +28,11 @@ from aggregator.parse.sanitize import (
     sanitize_html,
 )
 from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
+
+# feedparser asks xml.sax for the first driver of this list that loads; ours buffers text.
+_DRIVER = "aggregator.parse.expat"
+if _DRIVER not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, _DRIVER)
 
 
 def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -141,8 +147,13 @@ def _publisher_interval(feed: Any) -> timedelta | None:
     return max(intervals) if intervals else None
 
 
+#: ``dict.get``, not feedparser's: for keys it does not alias (link, summary, content, id…)
+#: they are the same, and its own ``get`` is a Python call through its alias map each time.
+_get = dict.get
+
+
 def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | None:
-    link = _http_url(raw.get("link"), feed_url)
+    link = _http_url(_get(raw, "link"), feed_url)
     # dict.get: feedparser's own .get maps a missing updated to published (with a warning).
     published = _date(dict.get(raw, "published_parsed"))
     updated = _date(dict.get(raw, "updated_parsed"))
@@ -154,15 +165,15 @@ def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | No
         if not raw_content.strip():
             raw_content = f'<p><a href="{html.escape(src)}">{html.escape(src)}</a></p>'
     content_html = sanitize_html(raw_content, base_url=_base(content_base, link, feed_url))
-    summary_detail = raw.get("summary_detail") or {}
-    summary_source = raw.get("summary") or content_html
-    summary = excerpt_of_html(summary_source, SUMMARY_STORED)
-    if summary_detail.get("type") == "text/plain" and raw.get("summary"):
-        summary = excerpt(" ".join(str(raw["summary"]).split()), SUMMARY_STORED)
+    raw_summary = _get(raw, "summary")
+    if raw_summary and (_get(raw, "summary_detail") or {}).get("type") == "text/plain":
+        summary = excerpt(" ".join(str(raw_summary).split()), SUMMARY_STORED)
+    else:
+        summary = excerpt_of_html(raw_summary or content_html, SUMMARY_STORED)
     title = _title(raw, "title") or excerpt_of_html(content_html, TITLE_FROM_CONTENT)
     if not title and not link and not content_html:
         return None
-    key = str(raw.get("id") or "").strip() or link or hash_key(title, published or updated)
+    key = str(_get(raw, "id") or "").strip() or link or hash_key(title, published or updated)
     return ParsedEntry(
         key=key,
         url=link,
@@ -186,7 +197,7 @@ def _base(declared: str | None, link: str | None, feed_url: str) -> str:
 
 def _authors(raw: Any) -> str | None:
     names = []
-    for person in raw.get("authors") or []:
+    for person in _get(raw, "authors") or []:
         name = clean_title(str(person.get("name") or "")) if hasattr(person, "get") else ""
         if name and name not in names:
             names.append(name)
@@ -212,8 +223,8 @@ def _enclosures(raw: Any, base: str) -> tuple[Enclosure, ...]:
 
 def _title(raw: Any, field: str) -> str:
     """A text construct as plain text; only markup is stripped of tags (RFC 4287 §3.1)."""
-    value = str(raw.get(field) or "")
-    detail = raw.get(f"{field}_detail") or {}
+    value = str(_get(raw, field) or "")
+    detail = _get(raw, f"{field}_detail") or {}
     if detail.get("type") == "text/plain":
         return " ".join(value.split())
     return clean_title(value)
@@ -221,14 +232,14 @@ def _title(raw: Any, field: str) -> str:
 
 def _content(raw: Any) -> tuple[str, str | None]:
     """The entry's HTML and the base URL feedparser saw for it."""
-    contents = raw.get("content") or []
+    contents = _get(raw, "content") or []
     for item in contents:
-        if item.get("type") in ("text/html", "application/xhtml+xml"):
-            return str(item.get("value", "")), item.get("base")
+        if _get(item, "type") in ("text/html", "application/xhtml+xml"):
+            return str(_get(item, "value", "")), _get(item, "base")
     if contents:
-        return _as_html(contents[0]), contents[0].get("base")
-    detail = raw.get("summary_detail") or {}
-    return _as_html(detail) if detail else str(raw.get("summary", "")), detail.get("base")
+        return _as_html(contents[0]), _get(contents[0], "base")
+    detail = _get(raw, "summary_detail") or {}
+    return _as_html(detail) if detail else str(_get(raw, "summary", "")), _get(detail, "base")
 
 
 def _content_src(raw: Any, base: str) -> str | None:
@@ -240,8 +251,8 @@ def _content_src(raw: Any, base: str) -> str | None:
 
 
 def _as_html(detail: Any) -> str:
-    value = str(detail.get("value", ""))
-    if detail.get("type") == "text/plain":
+    value = str(_get(detail, "value", ""))
+    if _get(detail, "type") == "text/plain":
         return html.escape(value, quote=False)
     return value
 

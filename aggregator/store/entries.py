@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Update,
+    bindparam,
     case,
     delete,
     func,
@@ -37,6 +40,22 @@ from aggregator.store.rows import (
 )
 from aggregator.store.schema import EntryRow, SourceRow
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
+
+#: Built once: a Core statement keeps its cache key, so running it again neither builds
+#: nor keys it anew (once per changed feed, on the hot path of a refresh).
+_INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _source_update(columns: tuple[str, ...]) -> Update:
+    """``UPDATE sources SET column = :new_column, … WHERE id = :where_id``, one statement
+    per set of columns (a feed with or without a title); ``site_url`` is only filled in."""
+    values: dict[str, Any] = {
+        name: bindparam(f"new_{name}", type_=SOURCES.c[name].type) for name in columns
+    }
+    if "site_url" in values:
+        values["site_url"] = func.coalesce(SOURCES.c.site_url, values["site_url"])
+    return update(SOURCES).where(SOURCES.c.id == bindparam("where_id")).values(values)
 
 
 class EntriesMixin(StoreBase):
@@ -87,9 +106,7 @@ class EntriesMixin(StoreBase):
                     }
                     for i in intents.inserts
                 ]
-                ids = session.connection().scalars(
-                    insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True), rows
-                )
+                ids = session.connection().scalars(_INSERT_ENTRIES, rows)
                 documents = [
                     entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
                     for id, i in zip(ids, intents.inserts, strict=True)
@@ -110,7 +127,7 @@ class EntriesMixin(StoreBase):
             # The search index changes with the entries, in the same transaction.
             write_entry_documents(session.connection(), documents)
             values: dict[str, Any] = {
-                "site_url": func.coalesce(SOURCES.c.site_url, feed.site_url),
+                "site_url": feed.site_url,  # kept when the blogroll or a discovery set one
                 "feed_description": feed.description,
                 "feed_icon": feed.icon,
                 "feed_language": feed.language,
@@ -132,7 +149,8 @@ class EntriesMixin(StoreBase):
             if feed.title:
                 values["feed_title"] = feed.title
             session.connection().execute(
-                update(SOURCES).where(SOURCES.c.id == source_id).values(**values)
+                _source_update(tuple(values)),
+                {"where_id": source_id, **{f"new_{k}": v for k, v in values.items()}},
             )
             if fetched.permanent_url:
                 _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)

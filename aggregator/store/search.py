@@ -11,15 +11,15 @@ GIN index follows each row, on SQLite the FTS5 table is the index.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, TextClause, bindparam, text
 from sqlalchemy.types import Integer, String
 
-from aggregator.parse.sanitize import html_to_text
 from aggregator.search.query import SearchQuery
 from aggregator.store.rows import StoreBase
 from aggregator.store.schema import UTCDateTime
@@ -78,24 +78,27 @@ def write_entry_documents(connection: Connection, rows: Sequence[dict[str, Any]]
     if not rows:
         return
     delete_entry_documents(connection, [r["id"] for r in rows])
-    key = _id_column(connection)
-    connection.execute(
-        text(
-            f"INSERT INTO entry_search ({key}, title, summary, content) "
-            "VALUES (:id, :title, :summary, :content)"
-        ),
-        list(rows),
-    )
+    connection.execute(_statements(_id_column(connection))[0], list(rows))
 
 
 def delete_entry_documents(connection: Connection, ids: Sequence[int]) -> None:
     """Remove entries from the index (PostgreSQL also cascades; FTS5 has no foreign keys)."""
-    key = _id_column(connection)
-    statement = text(f"DELETE FROM entry_search WHERE {key} IN :ids").bindparams(
-        bindparam("ids", expanding=True)
-    )
+    statement = _statements(_id_column(connection))[1]
     for start in range(0, len(ids), 500):
         connection.execute(statement, {"ids": list(ids[start : start + 500])})
+
+
+@functools.cache
+def _statements(key: str) -> tuple[TextClause, TextClause]:
+    """The index's INSERT and DELETE by entry id, built once per id column."""
+    insert = text(
+        f"INSERT INTO entry_search ({key}, title, summary, content) "
+        "VALUES (:id, :title, :summary, :content)"
+    )
+    delete = text(f"DELETE FROM entry_search WHERE {key} IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    return insert, delete
 
 
 def _id_column(connection: Connection) -> str:
@@ -178,6 +181,9 @@ class SearchMixin(StoreBase):
 
     def replace_post_documents(self, posts: Sequence[PostDocument]) -> None:
         """Make ``post_search`` hold exactly ``posts`` (one transaction)."""
+        # Here, not at the top: only a build needs the HTML parser in the store.
+        from aggregator.parse.sanitize import html_to_text
+
         rows = [
             {
                 "path": p.path,

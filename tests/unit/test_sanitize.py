@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from aggregator.parse.sanitize import clean_title, excerpt, html_to_text, sanitize_html
+from aggregator.parse.sanitize import (
+    clean_title,
+    excerpt,
+    html_to_text,
+    sanitize_html,
+    text_of_clean_html,
+)
 from tests.support.paths import DATA
 
 BASE = "https://site.example/blog/post/"
@@ -274,6 +280,29 @@ def test_html_to_text(fragment: str, text: str) -> None:
 )
 def test_html_to_text_keeps_words_of_adjacent_blocks_apart(fragment: str, text: str) -> None:
     assert html_to_text(fragment) == text
+
+
+#: Sanitized HTML whose text is easy to get wrong without parsing it.
+TRICKY_CLEAN = [
+    '<p title="a > b">x</p>y',
+    '<a href="https://x.example/?a=1&amp;b=2" title="&quot;q&quot; &gt; r">link</a> after',
+    "<p>5 &lt; 6 &amp;&amp; 7 &gt; 3&nbsp;ok</p>",
+    "<pre>\n  code\n</pre><table><tr><td>a</td><td>b</td></tr></table>",
+    "<math><mi>x</mi><mo>&lt;</mo><mn>2</mn></math> tail",
+    "&amp;lt;not a tag&amp;gt;",
+]
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [h for _, h in HOSTILE]
+    + TRICKY_CLEAN
+    + [c["hostile"] for c in json.loads((DATA / "hostile_html.json").read_text())["cases"]],
+)
+def test_text_of_clean_html_is_the_text_html_to_text_finds(fragment: str) -> None:
+    clean = sanitize_html(fragment, BASE)
+
+    assert text_of_clean_html(clean) == html_to_text(clean)
 
 
 # -- excerpt -----------------------------------------------------------------------------------
