@@ -147,7 +147,12 @@ def read_shown(store: Store, windows: PageWindows) -> ShownEntries:
         river=tuple(store.recent_entries(windows.river, active_only=True)),
         latest=store.latest_entries_by_source(),
         categories=categories,
-        blogs={s.id: tuple(store.recent_entries(windows.blog, source_id=s.id)) for s in sources},
+        blogs={
+            source_id: tuple(entries)
+            for source_id, entries in store.recent_entries_by_source(
+                [s.id for s in sources], windows.blog
+            ).items()
+        },
     )
 
 

@@ -203,6 +203,37 @@ class EntriesMixin(StoreBase):
         with self._session() as session:
             return [_stored_entry(e, s) for e, s in session.execute(query)]
 
+    def recent_entries_by_source(
+        self, source_ids: Sequence[int], limit: int
+    ) -> dict[int, list[StoredEntry]]:
+        """Each source's ``limit`` newest entries, newest first, in one query (a blog page
+        per source would otherwise cost a query each)."""
+        if not source_ids:
+            return {}
+        order = (EntryRow.sort_at.desc(), EntryRow.id.desc())
+        ranked = (
+            select(
+                EntryRow.id,
+                func.row_number()
+                .over(partition_by=EntryRow.source_id, order_by=order)
+                .label("rank"),
+            )
+            .where(EntryRow.source_id.in_(list(source_ids)))
+            .subquery()
+        )
+        query = (
+            select(EntryRow, SourceRow)
+            .join(SourceRow, SourceRow.id == EntryRow.source_id)
+            .join(ranked, ranked.c.id == EntryRow.id)
+            .where(ranked.c.rank <= limit)
+            .order_by(EntryRow.source_id, *order)
+        )
+        found: dict[int, list[StoredEntry]] = {source_id: [] for source_id in source_ids}
+        with self._session() as session:
+            for e, s in session.execute(query):
+                found[s.id].append(_stored_entry(e, s))
+        return found
+
     def latest_entries_by_source(self) -> dict[int, StoredEntry]:
         """Each source's newest entry, for the blogroll page: its newest dated one, since
         undated entries are mostly pages ("About"), not posts."""
