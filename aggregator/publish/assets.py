@@ -13,13 +13,14 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from aggregator.errors import PublishError
 from aggregator.models import Post
+from aggregator.publish.files import stage
 from aggregator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,13 +104,9 @@ def copy_assets(output: Path, assets: dict[str, Path]) -> tuple[list[str], int]:
             if _same(source, target):
                 unchanged += 1
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            staged.append((Path(tmp), target))
-            with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
-                shutil.copyfileobj(original, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
+            with source.open("rb") as original:
+                tmp = stage(target, partial(shutil.copyfileobj, original))
+            staged.append((tmp, target))
             # The source's time travels with it: the next build sees it unchanged cheaply.
             shutil.copystat(source, tmp)
             os.chmod(tmp, 0o644)

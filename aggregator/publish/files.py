@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 from aggregator.errors import PublishError
 
@@ -36,6 +39,29 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def stage(target: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """A temporary file beside ``target`` holding what ``write`` put in it, on disk and
+    readable by all: the first phase of an all-or-nothing write (``os.replace`` is the
+    second). A failure leaves no temporary file behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _write(handle: BinaryIO, data: bytes) -> None:
+    handle.write(data)
+
+
 def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
     """Write many files so that either all changed files are replaced or none is.
 
@@ -53,14 +79,7 @@ def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], 
             if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
                 unchanged += 1
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((Path(tmp), path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
+            staged.append((stage(path, partial(_write, data=data)), path))
     except OSError as exc:
         for tmp_path, _ in staged:
             tmp_path.unlink(missing_ok=True)
