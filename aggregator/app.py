@@ -25,8 +25,7 @@ from aggregator.store import Store, SyncOutcome
 from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
-    from aggregator.publish import BuildOutcome
-    from aggregator.publish.chrome import PageChrome
+    from aggregator.publish.chrome import BuildOutcome, PageChrome
     from aggregator.update.pipeline import Clock
     from aggregator.update.worker import Worker
     from aggregator.websub.upkeep import SubscriptionUpkeep
@@ -197,11 +196,18 @@ class App:
     def build(self, *, log_post_errors: bool = True) -> BuildOutcome:
         """Write the site; post files that cannot be read keep their last good version
         (see ``posts.kept``) and are logged once (the CLI prints them itself instead)."""
-        # Imported here: templates, Markdown and feed writers are not needed to refresh.
-        from aggregator.publish import build_site
+        from aggregator.publish.fingerprint import site_fingerprint, unchanged_outcome
 
         with self._busy:
-            outcome = build_site(self.settings, self.store, self.clock())
+            now = self.clock()
+            fingerprint = site_fingerprint(self.settings, self.store)
+            outcome = unchanged_outcome(self.settings.output.dir, fingerprint, now)
+            if outcome is None:
+                # Imported here: templates, Markdown and feed writers are not needed to
+                # refresh, nor to find that a build has nothing to do.
+                from aggregator.publish.site import build_site
+
+                outcome = build_site(self.settings, self.store, now, fingerprint)
         self.metrics.last_build.set_to_current_time()
         self.page_chrome = outcome.chrome
         # ``/healthz`` reports them until a build reads every post.

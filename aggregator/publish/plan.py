@@ -17,6 +17,7 @@ from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
 from aggregator.publish.blog_pages import BlogPage, blog_page_info, blog_slugs, plan_blog_pages
+from aggregator.publish.chrome import AltFeed
 from aggregator.publish.clock import local_day, zone
 from aggregator.publish.inputs import SiteInputs, categories_of
 from aggregator.publish.river import group_rows_by_day, river_pages
@@ -26,15 +27,6 @@ from aggregator.settings import Settings, SiteSettings
 
 ATOM = "application/atom+xml"
 JSON_FEED = "application/feed+json"
-
-
-@dataclass(frozen=True)
-class AltFeed:
-    """A ``<link rel="alternate">`` in a page's head."""
-
-    title: str
-    type: str
-    href: str
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,19 @@ def blog_health(
     return Health("ok", "ok")
 
 
+def health_changes_at(source: Source, now: datetime) -> datetime | None:
+    """When ``blog_health`` will call a failing blog broken with no new fetch, if later
+    than ``now``: the one moment besides midnight at which a page changes by itself."""
+    if source.last_result != "error" or source.failure_count <= 0:
+        return None
+    if source.failure_count >= BROKEN_FAILURES:
+        return None
+    since = source.first_failure_at or source.last_fetched_at
+    if since is None or now - since >= BROKEN_AFTER:
+        return None
+    return since + BROKEN_AFTER
+
+
 def months_between(earlier: date, later: date) -> int:
     """Whole calendar months from ``earlier`` to ``later``."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month

@@ -21,6 +21,7 @@ from aggregator.store.migrate import (
     create_store_engine,
     newest_revision,
 )
+from aggregator.store.revision import RevisionMixin
 from aggregator.store.rows import due_clause
 from aggregator.store.schema import SourceRow
 from aggregator.store.search import SearchMixin
@@ -46,7 +47,15 @@ class Health:
     sources_total: int
 
 
-class Store(MigrateMixin, LeasesMixin, EntriesMixin, SubscriptionsMixin, IconsMixin, SearchMixin):
+class Store(
+    MigrateMixin,
+    LeasesMixin,
+    EntriesMixin,
+    SubscriptionsMixin,
+    IconsMixin,
+    SearchMixin,
+    RevisionMixin,
+):
     """Typed access to the database; the only module that writes SQL."""
 
     @classmethod

@@ -27,6 +27,7 @@ from aggregator.models import (
     ParsedFeed,
     StoredEntry,
 )
+from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
     ENTRIES,
     SOURCES,
@@ -126,6 +127,8 @@ class EntriesMixin(StoreBase):
                 )
             # The search index changes with the entries, in the same transaction.
             write_entry_documents(session.connection(), documents)
+            if intents.inserts or intents.updates:
+                count_entry_write(session.connection())
             values: dict[str, Any] = {
                 "site_url": feed.site_url,  # kept when the blogroll or a discovery set one
                 "feed_description": feed.description,
@@ -379,4 +382,6 @@ class EntriesMixin(StoreBase):
             for start in range(0, len(ids), 500):
                 session.execute(delete(EntryRow).where(EntryRow.id.in_(ids[start : start + 500])))
             delete_entry_documents(session.connection(), ids)
+            if ids:
+                count_entry_write(session.connection())
         return len(doomed)

@@ -191,3 +191,13 @@ class IconRow(Base):
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class RevisionRow(Base):
+    """One row counting the writes to ``entries``, so that a build can tell in one read
+    whether any entry changed since the last one (``store.revision``)."""
+
+    __tablename__ = "store_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from aggregator.posts.kept import KEPT_FILE
+from aggregator.publish.fingerprint import RECORD_FILE
 from tests.support.feeds import FeedItem, atom_feed, day, rss2_feed
 from tests.support.paths import DATA
 from tests.support.server import FeedServer
@@ -110,5 +111,6 @@ def test_a_deleted_post_disappears_from_the_site(built: Site) -> None:
 
 
 def test_no_temporary_files_are_left_behind(built: Site) -> None:
-    hidden = [p.name for p in built.output.rglob("*") if p.name.startswith(".")]
-    assert hidden == [KEPT_FILE]  # the record of the posts' last good versions, no temp file
+    hidden = sorted(p.name for p in built.output.rglob("*") if p.name.startswith("."))
+    # The records of the last build and of the posts' last good versions; no temp file.
+    assert hidden == sorted([RECORD_FILE, KEPT_FILE])

@@ -471,6 +471,8 @@ def test_an_archived_month_is_rendered_again_when_one_of_its_entries_changes(
     page = built.output / "archive" / f"{when:%Y}" / f"{when:%m}" / "index.html"
     assert ">Busy 0</a>" in page.read_text()
     built.query("UPDATE entries SET title = 'Busy zero, retitled' WHERE title = 'Busy 0'")
+    # Counted as the store counts its own writes to the entries.
+    built.query("UPDATE store_revision SET entries = entries + 1")
 
     assert built.cli("build") == 0
 

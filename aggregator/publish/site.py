@@ -1,0 +1,197 @@
+"""Build the whole site.
+
+``build_site`` reads what the pages show (``inputs``), plans every file
+(``plan``), renders the pages (``pages``) with each blog's face (``faces``),
+writes the files that changed (``files``) and removes the ones it no longer
+writes (``prune``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+from jinja2 import Environment
+
+from aggregator.blogroll import build_opml
+from aggregator.errors import PublishError
+from aggregator.models import Headline
+from aggregator.posts import load_posts
+from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
+from aggregator.publish.archive import ArchiveMonth, month_rows
+from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
+from aggregator.publish.atom import FeedInfo, build_atom
+from aggregator.publish.chrome import BuildOutcome, PageChrome
+from aggregator.publish.clock import zone
+from aggregator.publish.faces import build_faces
+from aggregator.publish.files import carries_inputs, write_all_atomic
+from aggregator.publish.fingerprint import BuildRecord, published_sizes, valid_until, write_record
+from aggregator.publish.inputs import read_inputs
+from aggregator.publish.json_feed import build_json_feed
+from aggregator.publish.own_pages import with_own_pages
+from aggregator.publish.pages import (
+    make_environment,
+    page_url,
+    read_stylesheet,
+    render_page,
+    templates_digest,
+)
+from aggregator.publish.plan import FeedSpec, OpmlSpec, PageSpec, SitePlan, archive_page, plan_site
+from aggregator.publish.prune import prune_output
+from aggregator.publish.suggestions import with_suggestions
+from aggregator.publish.views import health_changes_at
+from aggregator.publish.widget import build_widget
+from aggregator.settings import Settings
+from aggregator.store import Store
+from aggregator.store.search import PostDocument
+
+
+def build_site(
+    settings: Settings, store: Store, now: datetime, fingerprint: str | None = None
+) -> BuildOutcome:
+    """Write the whole site into ``settings.output.dir``; unchanged files are not touched.
+
+    Only what the pages show is read from the store (see ``inputs``). A monthly
+    archive whose page already carries the digest of its inputs is neither
+    read nor rendered again. With the ``fingerprint`` of the inputs (taken
+    before reading them), the build is recorded so that the next one with
+    nothing new does nothing (``fingerprint``).
+    """
+    out = settings.output
+    # A post that cannot be read now is published as the last build published it.
+    loaded = load_posts(
+        settings.own.posts_dir,
+        settings.site.url,
+        permalink=settings.own.permalink,
+        summary_length=settings.content.summary_length,
+        last_good=read_kept(out.dir),
+        math=settings.own.math,
+    )
+    inputs = read_inputs(store, settings, now, loaded.posts)
+    env = make_environment(out.templates_dir)
+    icons = store.list_icons() if settings.fetch.icons else []
+    faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
+    # A global, so that every template and macro can draw any blog's face (_face.html).
+    env.globals["faces"] = faces
+    plan = plan_site(inputs, settings, now, templates_digest(env))
+    plan = with_suggestions(plan, settings, store, now)
+    plan = with_own_pages(plan, loaded.posts, settings)
+    kept = {
+        o.path
+        for o in plan.outputs
+        if isinstance(o, ArchiveMonth) and carries_inputs(out.dir / o.path, o.inputs)
+    }
+    headlines = _read_headlines(store, plan, kept)
+    files = _render(env, settings, plan, kept, headlines)
+    files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
+    files[KEPT_FILE] = kept_bytes(loaded.texts)
+    files.update(faces.files)
+    assets = plan_assets(settings, loaded.posts, files)
+    published = set(files) | kept | set(assets)
+    warn_missing_references(loaded.posts, settings.site.url, published)
+    _make_folder(out.dir)
+    copied, same = copy_assets(out.dir, assets)
+    written, unchanged = write_all_atomic(out.dir, files)
+    prune_output(out.dir, published, settings.own.permalink)
+    chrome = PageChrome(plan.base_feeds, plan.category_links, plan.updated)
+    # A post that could not be read is reported by every build until it is fixed.
+    recorded = fingerprint is not None and not loaded.errors and (plan.items or plan.posts)
+    write_record(
+        out.dir,
+        BuildRecord(
+            fingerprint=fingerprint,
+            valid_until=valid_until(
+                now,
+                zone(settings.site.timezone),
+                (health_changes_at(s, now) for s in inputs.shown.sources),
+            ),
+            files=published_sizes(out.dir, published),
+            items=plan.items,
+            posts=plan.posts,
+            chrome=chrome,
+        )
+        if recorded and fingerprint is not None
+        else None,
+    )
+    if settings.site.search:
+        # Own posts live in files: the search index learns them from each build.
+        store.replace_post_documents(
+            [
+                PostDocument(p.local_path, p.title, p.summary, p.content_html, p.published)
+                for p in loaded.posts
+            ]
+        )
+    return BuildOutcome(
+        written=tuple(copied + written),
+        unchanged=unchanged + same + len(kept),
+        items=plan.items,
+        posts=plan.posts,
+        post_errors=loaded.errors,
+        feeds_written=tuple(name for name in written if name in _feed_files(plan)),
+        chrome=chrome,
+    )
+
+
+def _feed_files(plan: SitePlan) -> set[str]:
+    stems = [o.stem for o in plan.outputs if isinstance(o, FeedSpec)]
+    return {f"{stem}.{suffix}" for stem in stems for suffix in ("xml", "json")}
+
+
+def _read_headlines(store: Store, plan: SitePlan, kept: set[str]) -> dict[str, list[Headline]]:
+    """The stored headlines of each archive month that is rendered again."""
+    return {
+        o.path: store.headlines_between(o.start, o.end) if o.count else []
+        for o in plan.outputs
+        if isinstance(o, ArchiveMonth) and o.path not in kept
+    }
+
+
+def _render(
+    env: Environment,
+    settings: Settings,
+    plan: SitePlan,
+    kept: set[str],
+    headlines: dict[str, list[Headline]],
+) -> dict[str, bytes]:
+    """The bytes of every planned file but the archive pages in ``kept``, in plan order."""
+    site = settings.site
+    files: dict[str, bytes] = {"style.css": read_stylesheet(env)}
+    for output in plan.outputs:
+        if isinstance(output, ArchiveMonth):
+            if output.path in kept:
+                continue
+            rows = month_rows(output, headlines[output.path], plan.sources_by_id)
+            output = archive_page(output, rows, site)
+        if isinstance(output, PageSpec):
+            files[output.path] = render_page(
+                env,
+                output.template,
+                site=site,
+                generated_at=plan.updated,
+                page_title=output.title,
+                feeds=[*plan.base_feeds, *output.extra_feeds],
+                category_links=list(plan.category_links),
+                page_url=page_url(site.url, output.path),
+                blog_pages=plan.blog_pages,
+                # A page's links are relative to where it lies, unless it says otherwise.
+                **{"root": "../" * output.path.count("/"), **output.context},
+            )
+        elif isinstance(output, FeedSpec):
+            atom_url = urljoin(site.url, f"{output.stem}.xml")
+            json_url = urljoin(site.url, f"{output.stem}.json")
+            hubs = settings.websub.hubs
+            info = FeedInfo(output.title, atom_url, output.updated, hubs)
+            files[f"{output.stem}.xml"] = build_atom(output.items, site, info)
+            info = FeedInfo(output.title, json_url, output.updated, hubs)
+            files[f"{output.stem}.json"] = build_json_feed(output.items, site, info)
+        elif isinstance(output, OpmlSpec):
+            files[output.path] = build_opml(output.blogroll)
+    return files
+
+
+def _make_folder(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
