@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from aggregator.models import Item, Source, StoredEntry
+from aggregator.models import Source, StoredEntry
+from aggregator.parse.sanitize import excerpt
 from aggregator.publish.activity import activity_summary, activity_svg, monthly_counts
+from aggregator.publish.iris import iri
 from aggregator.publish.views import BlogView, slugify
 
 
@@ -64,18 +66,37 @@ def blog_page_info(slug: str, dates: Sequence[datetime], now: datetime, tz: tzin
     )
 
 
-def blog_entries(
-    source_id: int, newest: Sequence[StoredEntry], shown: Sequence[StoredEntry]
-) -> list[StoredEntry]:
+@dataclass(frozen=True)
+class BlogEntry:
+    """One entry as a blog's page lists it: the page needs no id, source or enclosure."""
+
+    title: str
+    url: str
+    published: datetime
+    author: str | None
+    summary: str
+    content_html: str
+
+
+def blog_entry(entry: StoredEntry, summary_length: int | None, fallback_url: str) -> BlogEntry:
+    """What the blog's page shows of ``entry``: its excerpt, and its content when given."""
+    url = entry.url or entry.source_url or entry.source_feed_url or fallback_url
+    summary = excerpt(entry.summary, summary_length) if summary_length else entry.summary
+    return BlogEntry(
+        entry.title, iri(url), entry.published, entry.author, summary, entry.content_html
+    )
+
+
+def blog_entries(newest: Sequence[StoredEntry], shown: Sequence[StoredEntry]) -> list[StoredEntry]:
     """The blog's entries for its page, newest first: its newest, and those of it that the
     river and the category pages show (a folded line leads here)."""
     chosen = {e.id: e for e in newest}
-    chosen.update((e.id, e) for e in shown if e.source_id == source_id)
+    chosen.update((e.id, e) for e in shown)
     return sorted(chosen.values(), key=lambda e: (e.published, e.id), reverse=True)
 
 
-#: Turns a blog's stored entries into the items its page lists.
-ToItems = Callable[[Sequence[StoredEntry]], list[Item]]
+#: Turns a blog's stored entries into what its page lists.
+ToEntries = Callable[[Sequence[StoredEntry]], list[BlogEntry]]
 
 
 @dataclass(frozen=True)
@@ -93,19 +114,24 @@ def plan_blog_pages(
     pages: dict[int, BlogPage],
     newest: dict[int, tuple[StoredEntry, ...]],
     shown: Sequence[StoredEntry],
-    to_items: ToItems,
+    to_entries: ToEntries,
     site_title: str,
 ) -> list[BlogPageSpec]:
     """One page per blog on the blogroll."""
+    shown_by_blog: dict[int, list[StoredEntry]] = {}
+    for entry in shown:
+        shown_by_blog.setdefault(entry.source_id, []).append(entry)
     specs = []
     for view in views:
         page = pages[view.source_id]
-        entries = blog_entries(view.source_id, newest.get(view.source_id, ()), shown)
+        entries = blog_entries(
+            newest.get(view.source_id, ()), shown_by_blog.get(view.source_id, ())
+        )
         specs.append(
             BlogPageSpec(
                 page.path,
                 f"{view.title} · {site_title}",
-                {"blog": view, "page": page, "items": to_items(entries), "active": "blogroll"},
+                {"blog": view, "page": page, "items": to_entries(entries), "active": "blogroll"},
             )
         )
     return specs

@@ -39,18 +39,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def stage(target: Path, write: Callable[[BinaryIO], object]) -> Path:
-    """A temporary file beside ``target`` holding what ``write`` put in it, on disk and
-    readable by all: the first phase of an all-or-nothing write (``os.replace`` is the
-    second). A failure leaves no temporary file behind."""
+def stage(target: Path, write: Callable[[BinaryIO], object], *, sync: bool = True) -> Path:
+    """A temporary file beside ``target`` holding what ``write`` put in it, readable by
+    all, and on disk unless ``sync`` is False (the caller then ``fsync``s it): the first
+    phase of an all-or-nothing write (``os.replace`` is the second). A failure leaves no
+    temporary file behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -60,6 +62,14 @@ def stage(target: Path, write: Callable[[BinaryIO], object]) -> Path:
 
 def _write(handle: BinaryIO, data: bytes) -> None:
     handle.write(data)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
@@ -79,7 +89,11 @@ def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], 
             if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
                 unchanged += 1
                 continue
-            staged.append((stage(path, partial(_write, data=data)), path))
+            staged.append((stage(path, partial(_write, data=data), sync=False), path))
+        # All written first, then all flushed: the disk takes them in one go rather than
+        # one round trip per file.
+        for tmp_path, _ in staged:
+            _fsync(tmp_path)
     except OSError as exc:
         for tmp_path, _ in staged:
             tmp_path.unlink(missing_ok=True)

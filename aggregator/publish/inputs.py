@@ -130,29 +130,29 @@ def categories_of(sources: Sequence[Source]) -> dict[str, list[Source]]:
     return by_category
 
 
-def read_shown(store: Store, windows: PageWindows) -> ShownEntries:
-    """Read the entries the pages show, and the sources they belong to."""
+def read_shown(store: Store, windows: PageWindows, *, full_content: bool = False) -> ShownEntries:
+    """Read the entries the pages show, and the sources they belong to; the blogs' pages
+    get their entries' content only with ``full_content`` (they show excerpts otherwise)."""
     everyone = tuple(store.list_sources(include_retired=True))
     # The owner's own blog feed is followed like a source but is not on the blogroll.
     sources = tuple(s for s in everyone if s.active and not s.is_own)
     categories = {
-        name: tuple(store.recent_entries_of([s.id for s in members], windows.category))
+        name: tuple(store.recent_entries(windows.category, source_ids=[s.id for s in members]))
         for name, members in categories_of(sources).items()
     }
+    # The owner's feed is read too: its newest entry dates the river's own items.
+    newest = store.newest_by_source(
+        [s.id for s in everyone if s.active or s.is_own], windows.blog, content=full_content
+    )
     return ShownEntries(
         everyone=everyone,
         sources=sources,
         # A blog taken off the blogroll leaves the river and the feeds at once; its entries
         # stay stored until retention, so putting it back restores them.
         river=tuple(store.recent_entries(windows.river, active_only=True)),
-        latest=store.latest_entries_by_source(),
+        latest=newest.latest,
         categories=categories,
-        blogs={
-            source_id: tuple(entries)
-            for source_id, entries in store.recent_entries_by_source(
-                [s.id for s in sources], windows.blog
-            ).items()
-        },
+        blogs={s.id: tuple(newest.entries[s.id]) for s in sources},
     )
 
 
@@ -180,7 +180,7 @@ def read_inputs(
     digest, so that a month whose page is already right is not read again.
     """
     windows = PageWindows.from_settings(settings)
-    shown = read_shown(store, windows)
+    shown = read_shown(store, windows, full_content=settings.output.river == "full")
     newest_entry = store.newest_entry_date()
     # Entries from the owner's own feed are in the store, so the posts are all that is left.
     newest_post = max((p.published for p in posts), default=None)

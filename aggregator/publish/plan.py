@@ -16,7 +16,14 @@ from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
 from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
-from aggregator.publish.blog_pages import BlogPage, blog_page_info, blog_slugs, plan_blog_pages
+from aggregator.publish.blog_pages import (
+    BlogEntry,
+    BlogPage,
+    blog_entry,
+    blog_page_info,
+    blog_slugs,
+    plan_blog_pages,
+)
 from aggregator.publish.chrome import AltFeed
 from aggregator.publish.clock import local_day, zone
 from aggregator.publish.inputs import SiteInputs, categories_of
@@ -335,13 +342,17 @@ def _blog_pages(
     """A page per blog on the blogroll, listing every entry of it that the river or its
     category page shows."""
 
-    def to_items(entries: Sequence[StoredEntry]) -> list[Item]:
-        return _items_of(entries, inputs, settings, len(entries), posts=False)
+    length, site_url = settings.content.summary_length, settings.site.url
+
+    def to_entries(entries: Sequence[StoredEntry]) -> list[BlogEntry]:
+        return [blog_entry(e, length, site_url) for e in entries]
 
     views = [blog for category in categories for blog in category.blogs]
     # What the river and the category pages show, folded lines included, is on the blog pages.
     shown = [*inputs.shown.river, *(e for c in inputs.shown.categories.values() for e in c)]
-    specs = plan_blog_pages(views, pages, inputs.shown.blogs, shown, to_items, settings.site.title)
+    specs = plan_blog_pages(
+        views, pages, inputs.shown.blogs, shown, to_entries, settings.site.title
+    )
     full = settings.output.river == "full"
     return [PageSpec("blog.html", s.path, s.title, {**s.context, "full": full}) for s in specs]
 

@@ -122,13 +122,14 @@ def build_site(
                 for p in loaded.posts
             ]
         )
+    feed_files = _feed_files(plan)
     return BuildOutcome(
         written=tuple(copied + written),
         unchanged=unchanged + same + len(kept),
         items=plan.items,
         posts=plan.posts,
         post_errors=loaded.errors,
-        feeds_written=tuple(name for name in written if name in _feed_files(plan)),
+        feeds_written=tuple(name for name in written if name in feed_files),
         chrome=chrome,
     )
 

@@ -25,6 +25,7 @@ from aggregator.store.revision import RevisionMixin
 from aggregator.store.rows import due_clause
 from aggregator.store.schema import SourceRow
 from aggregator.store.search import SearchMixin
+from aggregator.store.shown import ShownMixin
 from aggregator.store.sources import SyncOutcome
 from aggregator.store.subscriptions import SubscriptionsMixin
 
@@ -55,6 +56,7 @@ class Store(
     IconsMixin,
     SearchMixin,
     RevisionMixin,
+    ShownMixin,
 ):
     """Typed access to the database; the only module that writes SQL."""
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     Update,
     bindparam,
-    case,
     delete,
     func,
     insert,
@@ -23,9 +22,7 @@ from aggregator.models import (
     EntryIdentity,
     EntryIntents,
     Fetched,
-    Headline,
     ParsedFeed,
-    StoredEntry,
 )
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
@@ -35,7 +32,6 @@ from aggregator.store.rows import (
     _entry_fields,
     _identity,
     _move,
-    _stored_entry,
     _success_fields,
     warning_value,
 )
@@ -187,114 +183,6 @@ class EntriesMixin(StoreBase):
             for entry_row in session.execute(query):
                 found.setdefault(getattr(entry_row, column.key), entry_row)
         return found
-
-    def recent_entries(
-        self, limit: int, *, source_id: int | None = None, active_only: bool = False
-    ) -> list[StoredEntry]:
-        """The newest entries, newest first, with their sources' names; with
-        ``active_only``, only those of blogs still on the blogroll."""
-        query = (
-            select(EntryRow, SourceRow)
-            .join(SourceRow, SourceRow.id == EntryRow.source_id)
-            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
-            .limit(limit)
-        )
-        if source_id is not None:
-            query = query.where(EntryRow.source_id == source_id)
-        if active_only:
-            query = query.where(SourceRow.active.is_(True))
-        with self._session() as session:
-            return [_stored_entry(e, s) for e, s in session.execute(query)]
-
-    def recent_entries_by_source(
-        self, source_ids: Sequence[int], limit: int
-    ) -> dict[int, list[StoredEntry]]:
-        """Each source's ``limit`` newest entries, newest first, in one query (a blog page
-        per source would otherwise cost a query each)."""
-        if not source_ids:
-            return {}
-        order = (EntryRow.sort_at.desc(), EntryRow.id.desc())
-        ranked = (
-            select(
-                EntryRow.id,
-                func.row_number()
-                .over(partition_by=EntryRow.source_id, order_by=order)
-                .label("rank"),
-            )
-            .where(EntryRow.source_id.in_(list(source_ids)))
-            .subquery()
-        )
-        query = (
-            select(EntryRow, SourceRow)
-            .join(SourceRow, SourceRow.id == EntryRow.source_id)
-            .join(ranked, ranked.c.id == EntryRow.id)
-            .where(ranked.c.rank <= limit)
-            .order_by(EntryRow.source_id, *order)
-        )
-        found: dict[int, list[StoredEntry]] = {source_id: [] for source_id in source_ids}
-        with self._session() as session:
-            for e, s in session.execute(query):
-                found[s.id].append(_stored_entry(e, s))
-        return found
-
-    def latest_entries_by_source(self) -> dict[int, StoredEntry]:
-        """Each source's newest entry, for the blogroll page: its newest dated one, since
-        undated entries are mostly pages ("About"), not posts."""
-        dated = case((EntryRow.published_at.is_not(None), EntryRow.sort_at))
-        newest = (
-            select(
-                EntryRow.source_id,
-                func.coalesce(func.max(dated), func.max(EntryRow.sort_at)).label("sort_at"),
-            )
-            .group_by(EntryRow.source_id)
-            .subquery()
-        )
-        query = (
-            select(EntryRow, SourceRow)
-            .join(SourceRow, SourceRow.id == EntryRow.source_id)
-            .join(
-                newest,
-                (newest.c.source_id == EntryRow.source_id) & (newest.c.sort_at == EntryRow.sort_at),
-            )
-        )
-        with self._session() as session:
-            latest: dict[int, StoredEntry] = {}
-            for e, s in session.execute(query):
-                latest.setdefault(s.id, _stored_entry(e, s))
-            return latest
-
-    def recent_entries_of(self, source_ids: Sequence[int], limit: int) -> list[StoredEntry]:
-        """The newest entries of some sources (a blogroll category), newest first."""
-        if not source_ids:
-            return []
-        query = (
-            select(EntryRow, SourceRow)
-            .join(SourceRow, SourceRow.id == EntryRow.source_id)
-            .where(EntryRow.source_id.in_(list(source_ids)))
-            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
-            .limit(limit)
-        )
-        with self._session() as session:
-            return [_stored_entry(e, s) for e, s in session.execute(query)]
-
-    def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
-        """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
-        query = (
-            select(
-                EntryRow.title,
-                EntryRow.url,
-                EntryRow.published_at,
-                EntryRow.sort_at,
-                EntryRow.source_id,
-            )
-            .where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
-            .order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
-        )
-        with self._session() as session:
-            return [
-                Headline(title, url, published or sort_at, source_id)
-                for title, url, published, sort_at, source_id in session.execute(query)
-            ]
 
     def entries_digest(self, start: datetime, end: datetime) -> tuple[int, str]:
         """How many entries have ``start <= sort_at < end``, and a cheap summary of them.

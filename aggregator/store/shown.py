@@ -1,0 +1,194 @@
+"""Reading the entries the pages show, fast: Core rows, each source's names read once.
+
+A build of a large store reads tens of thousands of entries (every blog's
+page lists its newest); ORM objects for each would cost more than the SQL.
+The blogs' names are read once and shared by all of their entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from aggregator.models import Headline, StoredEntry
+from aggregator.store.rows import ENTRIES, SOURCES, StoreBase, _enclosures
+from aggregator.store.schema import UTCDateTime
+
+_NAMES = select(
+    SOURCES.c.id,
+    SOURCES.c.title,
+    SOURCES.c.feed_title,
+    SOURCES.c.site_url,
+    SOURCES.c.url,
+    SOURCES.c.feed_url,
+    SOURCES.c.is_own,
+)
+_ORDER = (ENTRIES.c.sort_at.desc(), ENTRIES.c.id.desc())
+
+
+def _columns(*, content: bool) -> list[Any]:
+    e = ENTRIES.c
+    body = e.content_html if content else e.summary.label("no_content")
+    return [
+        e.id,
+        e.key,
+        e.url,
+        e.title,
+        e.author,
+        e.published_at,
+        e.updated_at,
+        e.sort_at,
+        e.summary,
+        body,
+        e.source_id,
+        e.enclosures,
+    ]
+
+
+@dataclass(frozen=True)
+class NewestBySource:
+    """Each source's newest entries, and its newest dated one (undated entries are mostly
+    pages, "About", rather than posts)."""
+
+    entries: dict[int, list[StoredEntry]]
+    latest: dict[int, StoredEntry]
+
+
+class ShownMixin(StoreBase):
+    def newest_by_source(
+        self, source_ids: Sequence[int], limit: int, *, content: bool = True
+    ) -> NewestBySource:
+        """Each source's ``limit`` newest entries, newest first, in one query; without
+        ``content``, their ``content_html`` is left empty (a page that shows excerpts)."""
+        found: dict[int, list[StoredEntry]] = {source_id: [] for source_id in source_ids}
+        latest: dict[int, StoredEntry] = {}
+        if not source_ids:
+            return NewestBySource(found, latest)
+        ranked = (
+            select(
+                ENTRIES.c.id,
+                func.row_number()
+                .over(partition_by=ENTRIES.c.source_id, order_by=_ORDER)
+                .label("rank"),
+            )
+            .where(ENTRIES.c.source_id.in_(list(source_ids)))
+            .subquery()
+        )
+        query = (
+            select(*_columns(content=content))
+            .join(ranked, ranked.c.id == ENTRIES.c.id)
+            .where(ranked.c.rank <= limit)
+            .order_by(ENTRIES.c.source_id, *_ORDER)
+        )
+        undated: dict[int, StoredEntry] = {}
+        for entry, dated in self._stored_entries(query, content=content):
+            found[entry.source_id].append(entry)
+            if dated:
+                latest.setdefault(entry.source_id, entry)
+            else:
+                undated.setdefault(entry.source_id, entry)
+        for source_id, entry in undated.items():
+            if source_id in latest:
+                continue
+            # All of its newest are undated; a dated one may lie further back.
+            dated_query = (
+                select(*_columns(content=content))
+                .where(ENTRIES.c.source_id == source_id, ENTRIES.c.published_at.is_not(None))
+                .order_by(*_ORDER)
+                .limit(1)
+            )
+            older = [e for e, _ in self._stored_entries(dated_query, content=content)]
+            latest[source_id] = older[0] if older else entry
+        return NewestBySource(found, latest)
+
+    def recent_entries(
+        self,
+        limit: int,
+        source_id: int | None = None,
+        *,
+        source_ids: Sequence[int] | None = None,
+        active_only: bool = False,
+    ) -> list[StoredEntry]:
+        """The newest entries, newest first, with their sources' names: of ``source_id``
+        or ``source_ids`` when given; with ``active_only``, only those of blogs still on
+        the blogroll."""
+        if source_id is not None:
+            source_ids = [source_id]
+        query = select(*_columns(content=True)).order_by(*_ORDER).limit(limit)
+        if source_ids is not None:
+            if not source_ids:
+                return []
+            query = query.where(ENTRIES.c.source_id.in_(list(source_ids)))
+        if active_only:
+            active = select(SOURCES.c.id).where(SOURCES.c.active.is_(True))
+            query = query.where(ENTRIES.c.source_id.in_(active))
+        return [entry for entry, _ in self._stored_entries(query, content=True)]
+
+    def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
+        """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
+        e = ENTRIES.c
+        # One date column to convert per row instead of two: archives list every entry.
+        shown = func.coalesce(e.published_at, e.sort_at, type_=UTCDateTime)
+        query = (
+            select(e.title, e.url, shown, e.source_id)
+            .where(e.sort_at >= start, e.sort_at < end)
+            .order_by(*_ORDER)
+        )
+        with self._session() as session:
+            return [Headline(*row) for row in session.execute(query)]
+
+    def _stored_entries(
+        self, query: Select[Any], *, content: bool
+    ) -> list[tuple[StoredEntry, bool]]:
+        """The entries of ``query`` (``_columns`` rows), each with whether it is dated."""
+        with self._session() as session:
+            names = {
+                row.id: (
+                    row.title or row.feed_title or row.site_url or row.url,
+                    row.site_url,
+                    row.feed_url or row.url,
+                    bool(row.is_own),
+                )
+                for row in session.execute(_NAMES)
+            }
+            rows = session.execute(query).all()
+        found = []
+        for (
+            id,
+            key,
+            url,
+            title,
+            author,
+            published,
+            updated,
+            sort_at,
+            summary,
+            body,
+            source_id,
+            enclosures,
+        ) in rows:
+            source_title, source_url, feed_url, is_own = names[source_id]
+            first = published or sort_at
+            entry = StoredEntry(
+                id=id,
+                key=key,
+                url=url,
+                title=title,
+                author=author,
+                published=first,
+                updated=updated or first,
+                summary=summary,
+                content_html=body if content else "",
+                source_id=source_id,
+                source_title=source_title,
+                source_url=source_url,
+                source_feed_url=feed_url,
+                source_is_own=is_own,
+                enclosures=_enclosures(enclosures) if enclosures else (),
+            )
+            found.append((entry, published is not None))
+        return found
