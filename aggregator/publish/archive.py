@@ -7,10 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
+from markupsafe import Markup
+
 from aggregator.models import Headline, Item, Source
 from aggregator.publish.clock import local_day
 from aggregator.publish.inputs import MonthInputs, month_bounds
 from aggregator.publish.timeline import group_by, month_start
+
+_NO_LINK = Markup("")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,9 @@ class ArchiveRow:
     source_title: str
     source_url: str | None
     own: bool
+    #: The blog's name, linked to its site when it has one: made once per blog, since a
+    #: month lists thousands of rows of a few hundred blogs.
+    source_link: Markup = _NO_LINK
 
 
 @dataclass(frozen=True)
@@ -85,22 +92,36 @@ def month_rows(
     month: ArchiveMonth, headlines: Sequence[Headline], sources: dict[int, Source]
 ) -> list[ArchiveRow]:
     """The month's rows, newest first: stored headlines and own posts."""
-    rows = [headline_row(h, sources) for h in headlines] + list(month.own_rows)
+    blogs: dict[int, tuple[str, str | None, Markup]] = {}
+    rows = []
+    for headline in headlines:
+        blog = blogs.get(headline.source_id)
+        if blog is None:
+            blog = blogs[headline.source_id] = _blog(sources.get(headline.source_id))
+        title, site_url, link = blog
+        rows.append(
+            ArchiveRow(
+                title=headline.title,
+                url=headline.url or site_url or "",
+                local_url=None,
+                published=headline.published,
+                source_title=title,
+                source_url=site_url,
+                own=False,
+                source_link=link,
+            )
+        )
+    rows += month.own_rows
     rows.sort(key=lambda r: (r.published, r.url), reverse=True)
     return rows
 
 
-def headline_row(headline: Headline, sources: dict[int, Source]) -> ArchiveRow:
-    source = sources.get(headline.source_id)
-    return ArchiveRow(
-        title=headline.title,
-        url=headline.url or (source.site_url if source else None) or "",
-        local_url=None,
-        published=headline.published,
-        source_title=source.display_title if source else "",
-        source_url=source.site_url if source else None,
-        own=False,
-    )
+def _blog(source: Source | None) -> tuple[str, str | None, Markup]:
+    title = source.display_title if source else ""
+    site_url = source.site_url if source else None
+    if site_url:
+        return title, site_url, Markup('<a href="{}">{}</a>').format(site_url, title)
+    return title, site_url, Markup("{}").format(title)
 
 
 def post_row(item: Item) -> ArchiveRow:

@@ -42,3 +42,15 @@ def clock(moment: datetime, tz: tzinfo) -> str:
     if is_day_only(moment) or shown.time() == time(0):
         return ""
     return f"{shown:%H:%M}"
+
+
+def local_text(moment: datetime, tz: tzinfo) -> str:
+    """ "2026-03-01 14:05" in ``tz``; the day alone when dated by day only (as ``local_day``
+    and ``clock`` say, in one conversion: every listed entry shows one)."""
+    utc = moment.astimezone(UTC)
+    if utc.time() == time(0):
+        return f"{utc:%Y-%m-%d}"
+    shown = moment.astimezone(tz)
+    if shown.time() == time(0):
+        return f"{shown:%Y-%m-%d}"
+    return f"{shown:%Y-%m-%d %H:%M}"

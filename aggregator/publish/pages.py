@@ -81,9 +81,7 @@ def _clock(context: Context, moment: datetime) -> str:
 def _localtime(context: Context, moment: datetime) -> str:
     """``{{ moment|localtime }}``: "2026-03-01 14:05" in the site's zone, the day alone
     when it has no time."""
-    day = clock.local_day(moment, _zone(context))
-    hour = clock.clock(moment, _zone(context))
-    return f"{day:%Y-%m-%d} {hour}".strip()
+    return clock.local_text(moment, _zone(context))
 
 
 def breakable_url(url: str) -> Markup:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.errors import ConfigError
-from aggregator.publish.clock import clock, local_day, zone
+from aggregator.publish.clock import clock, local_day, local_text, zone
 from aggregator.publish.views import age
 from aggregator.settings import load_settings
 
@@ -73,3 +73,22 @@ def test_the_time_zone_defaults_to_utc_and_the_river_to_excerpts(tmp_path: Path)
     assert settings.site.timezone == "UTC"
     assert settings.output.river == "excerpts"
     assert settings.output.archive_months == 0
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2025, 4, 15, 0, 0, tzinfo=PLUS_ONE),
+        datetime(2025, 4, 15, tzinfo=UTC),
+        datetime(2025, 7, 1, 12, 30, tzinfo=UTC),
+        datetime(2025, 7, 1, 23, 30, tzinfo=UTC),
+        datetime(2025, 12, 31, 23, 0, tzinfo=UTC),
+    ],
+)
+@pytest.mark.parametrize("tz", [UTC, LONDON, NEW_YORK], ids=["utc", "london", "new-york"])
+def test_the_listed_time_is_the_local_day_and_clock_time_together(
+    moment: datetime, tz: timezone
+) -> None:
+    expected = f"{local_day(moment, tz):%Y-%m-%d} {clock(moment, tz)}".strip()
+
+    assert local_text(moment, tz) == expected
