@@ -16,7 +16,6 @@ from jinja2 import Environment
 
 from aggregator.blogroll import build_opml
 from aggregator.errors import PublishError
-from aggregator.models import Headline
 from aggregator.posts import load_posts
 from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, month_rows
@@ -82,8 +81,7 @@ def build_site(
         for o in plan.outputs
         if isinstance(o, ArchiveMonth) and carries_inputs(out.dir / o.path, o.inputs)
     }
-    headlines = _read_headlines(store, plan, kept)
-    files = _render(env, settings, plan, kept, headlines)
+    files = _render(env, settings, plan, kept, store)
     files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
     files[KEPT_FILE] = kept_bytes(loaded.texts)
     files.update(faces.files)
@@ -139,21 +137,12 @@ def _feed_files(plan: SitePlan) -> set[str]:
     return {f"{stem}.{suffix}" for stem in stems for suffix in ("xml", "json")}
 
 
-def _read_headlines(store: Store, plan: SitePlan, kept: set[str]) -> dict[str, list[Headline]]:
-    """The stored headlines of each archive month that is rendered again."""
-    return {
-        o.path: store.headlines_between(o.start, o.end) if o.count else []
-        for o in plan.outputs
-        if isinstance(o, ArchiveMonth) and o.path not in kept
-    }
-
-
 def _render(
     env: Environment,
     settings: Settings,
     plan: SitePlan,
     kept: set[str],
-    headlines: dict[str, list[Headline]],
+    store: Store,
 ) -> dict[str, bytes]:
     """The bytes of every planned file but the archive pages in ``kept``, in plan order."""
     site = settings.site
@@ -162,7 +151,9 @@ def _render(
         if isinstance(output, ArchiveMonth):
             if output.path in kept:
                 continue
-            rows = month_rows(output, headlines[output.path], plan.sources_by_id)
+            # Read month by month: a large archive is never all in memory at once.
+            headlines = store.headlines_between(output.start, output.end) if output.count else []
+            rows = month_rows(output, headlines, plan.sources_by_id)
             output = archive_page(output, rows, site)
         if isinstance(output, PageSpec):
             files[output.path] = render_page(
