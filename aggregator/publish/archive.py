@@ -88,11 +88,19 @@ def plan_months(
     return planned
 
 
+#: Each blog's name, site and link, as the archive rows show them.
+BlogLinks = dict[int, tuple[str, str | None, Markup]]
+
+
 def month_rows(
-    month: ArchiveMonth, headlines: Sequence[Headline], sources: dict[int, Source]
+    month: ArchiveMonth,
+    headlines: Sequence[Headline],
+    sources: dict[int, Source],
+    blogs: BlogLinks | None = None,
 ) -> list[ArchiveRow]:
-    """The month's rows, newest first: stored headlines and own posts."""
-    blogs: dict[int, tuple[str, str | None, Markup]] = {}
+    """The month's rows, newest first: stored headlines and own posts. ``blogs`` keeps the
+    links made for one month for the next."""
+    blogs = {} if blogs is None else blogs
     rows = []
     for headline in headlines:
         blog = blogs.get(headline.source_id)

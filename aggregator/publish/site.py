@@ -18,7 +18,7 @@ from aggregator.blogroll import build_opml
 from aggregator.errors import PublishError
 from aggregator.posts import load_posts
 from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
-from aggregator.publish.archive import ArchiveMonth, month_rows
+from aggregator.publish.archive import ArchiveMonth, BlogLinks, month_rows
 from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
 from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.chrome import BuildOutcome, PageChrome
@@ -147,13 +147,14 @@ def _render(
     """The bytes of every planned file but the archive pages in ``kept``, in plan order."""
     site = settings.site
     files: dict[str, bytes] = {"style.css": read_stylesheet(env)}
+    blog_links: BlogLinks = {}
     for output in plan.outputs:
         if isinstance(output, ArchiveMonth):
             if output.path in kept:
                 continue
             # Read month by month: a large archive is never all in memory at once.
             headlines = store.headlines_between(output.start, output.end) if output.count else []
-            rows = month_rows(output, headlines, plan.sources_by_id)
+            rows = month_rows(output, headlines, plan.sources_by_id, blog_links)
             output = archive_page(output, rows, site)
         if isinstance(output, PageSpec):
             files[output.path] = render_page(

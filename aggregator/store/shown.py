@@ -118,14 +118,20 @@ class ShownMixin(StoreBase):
         the blogroll."""
         if source_id is not None:
             source_ids = [source_id]
-        query = select(*_columns(content=True)).order_by(*_ORDER).limit(limit)
+        # The ids first, from the indexes alone; then only those rows, content and all.
+        chosen = select(ENTRIES.c.id).order_by(*_ORDER).limit(limit)
         if source_ids is not None:
             if not source_ids:
                 return []
-            query = query.where(ENTRIES.c.source_id.in_(list(source_ids)))
+            chosen = chosen.where(ENTRIES.c.source_id.in_(list(source_ids)))
         if active_only:
             active = select(SOURCES.c.id).where(SOURCES.c.active.is_(True))
-            query = query.where(ENTRIES.c.source_id.in_(active))
+            chosen = chosen.where(ENTRIES.c.source_id.in_(active))
+        query = (
+            select(*_columns(content=True))
+            .where(ENTRIES.c.id.in_(chosen.scalar_subquery()))
+            .order_by(*_ORDER)
+        )
         return [entry for entry, _ in self._stored_entries(query, content=True)]
 
     def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
