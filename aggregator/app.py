@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aggregator.blogroll import load_blogroll
-from aggregator.errors import AggregatorError, StoreError
+from aggregator.errors import AggregatorError, Stopping, StoreError
 from aggregator.fetch.http import Fetcher
 from aggregator.metrics import Metrics, TimedFetcher
 from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
@@ -138,7 +138,7 @@ class App:
         # Imported here: commands that only read the store need no parser or fetch pool.
         from aggregator.update.pipeline import refresh
 
-        with self._busy, refresh_lock(self.store):
+        with self._turn(), refresh_lock(self.store):
             outcome = refresh(
                 self.settings,
                 self.store,
@@ -198,7 +198,7 @@ class App:
         (see ``posts.kept``) and are logged once (the CLI prints them itself instead)."""
         from aggregator.publish.fingerprint import site_fingerprint, unchanged_outcome
 
-        with self._busy:
+        with self._turn():
             now = self.clock()
             fingerprint = site_fingerprint(self.settings, self.store)
             outcome = unchanged_outcome(self.settings.output.dir, fingerprint, now)
@@ -219,10 +219,25 @@ class App:
             self.hub_pings.send_due()
         return outcome
 
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """The one turn to write the store and the site. A stopping service gives no new
+        turn: a scheduled job still waiting for one ends (``Stopping``) rather than block
+        the shutdown, which holds the turn while it closes the store."""
+        while not self._busy.acquire(timeout=0.2):
+            if self.stop.is_set():
+                raise Stopping("the service is stopping")
+        try:
+            yield
+        finally:
+            self._busy.release()
+
     def cycle(self) -> None:
         """Refresh then build, as the scheduler runs it; errors are logged, never raised."""
         self.last_cycle_error = None
         database_failed = False
+        if self.stop.is_set():
+            return
         try:
             if self.role == "publisher":
                 blogroll, synced = self.sync_blogroll()
@@ -239,6 +254,8 @@ class App:
                 outcome = self.refresh()
                 self._log_blogroll_warnings(outcome.blogroll_warnings)
                 log.info("refresh %s", outcome.summary())
+        except Stopping:
+            return
         except AggregatorError as exc:
             self.last_cycle_error = str(exc)
             database_failed = isinstance(exc, StoreError)
@@ -249,6 +266,8 @@ class App:
                 log.info("build %s", built.summary())
                 if self.last_cycle_error is None:
                     self.last_cycle_at = self.clock()
+            except Stopping:
+                return
             except AggregatorError as exc:
                 self.last_cycle_error = str(exc)
                 database_failed = database_failed or isinstance(exc, StoreError)

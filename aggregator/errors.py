@@ -100,3 +100,7 @@ class ParseError(SourceError):
     """The response is not a feed we can read."""
 
     kind = "parse"
+
+
+class Stopping(AggregatorError):
+    """The service is shutting down: work not yet begun is not begun."""

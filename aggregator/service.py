@@ -209,6 +209,8 @@ def run_service(app: App) -> int:
             app.build()
         except AggregatorError as exc:
             log.error("build failed: %s", exc)
+    # A signal during that first build stops the service before any refresh begins.
+    if not stopping.is_set():
         scheduler = start_scheduler(app)
         if app.subscriptions is not None:
             upkeep = threading.Thread(

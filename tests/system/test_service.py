@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +16,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from aggregator.app import App
+from aggregator.settings import load_settings
 from tests.support.feeds import FeedItem, day, rss2_feed
 from tests.support.paths import DATA, REPO
 from tests.support.server import FeedServer
 from tests.support.service import Service, free_port, get, wait_for
-from tests.support.site import make_site
+from tests.support.site import Site, make_site
 
 
 @pytest.fixture
@@ -145,3 +148,19 @@ def test_an_unreachable_database_keeps_the_last_build_online(tmp_path: Path) -> 
     finally:
         if running.process.poll() is None:
             running.process.kill()
+
+
+def test_a_cycle_still_waiting_for_its_turn_ends_when_the_service_stops(site: Site) -> None:
+    # The shutdown holds the turn while it closes the store; a job queued just before
+    # must end rather than wait for it forever (the process could not exit).
+    with App(load_settings(site.config)) as app:
+        app._busy.acquire()
+        try:
+            job = threading.Thread(target=app.cycle)
+            job.start()
+            time.sleep(0.3)
+            app.stop.set()
+            job.join(timeout=5)
+            assert not job.is_alive()
+        finally:
+            app._busy.release()
