@@ -13,7 +13,6 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     select,
     update,
 )
@@ -27,12 +26,11 @@ from aggregator.models import (
     ParsedFeed,
     StoredEntry,
 )
+from aggregator.store.bulk import insert_entries, update_entries
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
-    ENTRIES,
     SOURCES,
     StoreBase,
-    _entry_fields,
     _identity,
     _move,
     _stored_entry,
@@ -41,10 +39,6 @@ from aggregator.store.rows import (
 )
 from aggregator.store.schema import EntryRow, SourceRow
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
-
-#: Built once: a Core statement keeps its cache key, so running it again neither builds
-#: nor keys it anew (once per changed feed, on the hot path of a refresh).
-_INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True)
 
 
 @functools.cache
@@ -92,39 +86,19 @@ class EntriesMixin(StoreBase):
         transaction; returns (new, updated). Written with Core statements: this is the
         hot path of a refresh, run once per changed feed.
         """
-        documents: list[dict[str, Any]] = []
         with self._session() as session:
-            if intents.inserts:
-                # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
-                rows = [
-                    {
-                        "source_id": source_id,
-                        "key": i.entry.key,
-                        "first_seen_at": now,
-                        "sort_at": i.sort_at,
-                        "previous_content_hash": None,
-                        **_entry_fields(i.entry, i.published, i.updated),
-                    }
-                    for i in intents.inserts
-                ]
-                ids = session.connection().scalars(_INSERT_ENTRIES, rows)
-                documents = [
-                    entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
-                    for id, i in zip(ids, intents.inserts, strict=True)
-                ]
-            for u in intents.updates:
-                session.connection().execute(
-                    update(ENTRIES)
-                    .where(ENTRIES.c.id == u.id)
-                    .values(
-                        **_entry_fields(u.entry, u.published, u.updated),
-                        previous_content_hash=u.previous_content_hash,
-                        sort_at=u.sort_at,
-                    )
-                )
-                documents.append(
-                    entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_text)
-                )
+            connection = session.connection()
+            # Through the DBAPI cursor (store.bulk): a cold refresh writes tens of
+            # thousands of entries, and SQLAlchemy's per-row work was most of the cost.
+            ids = insert_entries(connection, source_id, now, intents.inserts)
+            update_entries(connection, intents.updates)
+            documents = [
+                entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
+                for id, i in zip(ids, intents.inserts, strict=True)
+            ] + [
+                entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_text)
+                for u in intents.updates
+            ]
             # The search index changes with the entries, in the same transaction.
             write_entry_documents(session.connection(), documents)
             if intents.inserts or intents.updates:
