@@ -86,8 +86,7 @@ class EntriesMixin(StoreBase):
         transaction; returns (new, updated). Written with Core statements: this is the
         hot path of a refresh, run once per changed feed.
         """
-        with self._session() as session:
-            connection = session.connection()
+        with self._connection() as connection:
             # Through the DBAPI cursor (store.bulk): a cold refresh writes tens of
             # thousands of entries, and SQLAlchemy's per-row work was most of the cost.
             ids = insert_entries(connection, source_id, now, intents.inserts)
@@ -100,9 +99,9 @@ class EntriesMixin(StoreBase):
                 for u in intents.updates
             ]
             # The search index changes with the entries, in the same transaction.
-            write_entry_documents(session.connection(), documents)
+            write_entry_documents(connection, documents)
             if intents.inserts or intents.updates:
-                count_entry_write(session.connection())
+                count_entry_write(connection)
             values: dict[str, Any] = {
                 "site_url": feed.site_url,  # kept when the blogroll or a discovery set one
                 "feed_description": feed.description,
@@ -125,12 +124,17 @@ class EntriesMixin(StoreBase):
             }
             if feed.title:
                 values["feed_title"] = feed.title
-            session.connection().execute(
+            connection.execute(
                 _source_update(tuple(values)),
                 {"where_id": source_id, **{f"new_{k}": v for k, v in values.items()}},
             )
             if fetched.permanent_url:
-                _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)
+                # Rare: the ORM's session, on this transaction, for the alias bookkeeping.
+                with Session(bind=connection) as session:
+                    _move(
+                        session, session.get_one(SourceRow, source_id), fetched.permanent_url, now
+                    )
+                    session.flush()
             return len(intents.inserts), len(intents.updates)
 
     @staticmethod
