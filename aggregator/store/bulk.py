@@ -42,9 +42,12 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     (``YYYY-MM-DD HH:MM:SS.ffffff``), so that text order is time order."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:  # the parser's and the clock's dates already are
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+    # Without the "+00:00" the UTC offset adds; the year is always four digits.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 @functools.cache
