@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, Dialect
 
 from aggregator.models import EntryInsert, EntryUpdate, ParsedEntry
-from aggregator.store.rows import ENTRIES
+from aggregator.store.rows import ENTRIES, SOURCES
+from aggregator.store.schema import UTCDateTime
 
 #: The columns of an entry's version, as ``_entry_fields`` names them.
 _FIELDS = (
@@ -150,5 +151,37 @@ def update_entries(connection: Connection, updates: Sequence[EntryUpdate]) -> No
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+@functools.cache
+def _source_converters(dialect: Dialect) -> dict[str, Convert]:
+    """Each column of ``sources`` with its bind conversion on ``dialect`` (as above)."""
+    date = _converters(dialect)[0]
+    converters: dict[str, Convert] = {}
+    for column in SOURCES.c:
+        if isinstance(column.type, UTCDateTime):
+            converters[column.name] = date
+        else:
+            process = column.type._cached_bind_processor(dialect)
+            converters[column.name] = process if process is not None else (lambda value: value)
+    return converters
+
+
+def update_source(connection: Connection, source_id: int, values: dict[str, Any]) -> None:
+    """``UPDATE sources SET …`` one source's ``values``; ``site_url`` is only filled in."""
+    convert = _source_converters(connection.dialect)
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    assignments = [
+        f"{name} = coalesce({name}, {mark})" if name == "site_url" else f"{name} = {mark}"
+        for name in values
+    ]
+    row = [convert[name](value) for name, value in values.items()]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            f"UPDATE sources SET {', '.join(assignments)} WHERE id = {mark}", (*row, source_id)
+        )
     finally:
         cursor.close()

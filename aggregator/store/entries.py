@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Update,
-    bindparam,
     case,
     delete,
     func,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
@@ -26,10 +22,9 @@ from aggregator.models import (
     ParsedFeed,
     StoredEntry,
 )
-from aggregator.store.bulk import insert_entries, update_entries
+from aggregator.store.bulk import insert_entries, update_entries, update_source
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
-    SOURCES,
     StoreBase,
     _identity,
     _move,
@@ -39,18 +34,6 @@ from aggregator.store.rows import (
 )
 from aggregator.store.schema import EntryRow, SourceRow
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
-
-
-@functools.cache
-def _source_update(columns: tuple[str, ...]) -> Update:
-    """``UPDATE sources SET column = :new_column, … WHERE id = :where_id``, one statement
-    per set of columns (a feed with or without a title); ``site_url`` is only filled in."""
-    values: dict[str, Any] = {
-        name: bindparam(f"new_{name}", type_=SOURCES.c[name].type) for name in columns
-    }
-    if "site_url" in values:
-        values["site_url"] = func.coalesce(SOURCES.c.site_url, values["site_url"])
-    return update(SOURCES).where(SOURCES.c.id == bindparam("where_id")).values(values)
 
 
 class EntriesMixin(StoreBase):
@@ -124,10 +107,7 @@ class EntriesMixin(StoreBase):
             }
             if feed.title:
                 values["feed_title"] = feed.title
-            connection.execute(
-                _source_update(tuple(values)),
-                {"where_id": source_id, **{f"new_{k}": v for k, v in values.items()}},
-            )
+            update_source(connection, source_id, values)
             if fetched.permanent_url:
                 # Rare: the ORM's session, on this transaction, for the alias bookkeeping.
                 with Session(bind=connection) as session:
