@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Update,
-    bindparam,
     delete,
     func,
-    insert,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
@@ -24,12 +19,10 @@ from aggregator.models import (
     Fetched,
     ParsedFeed,
 )
+from aggregator.store.bulk import insert_entries, update_entries, update_source
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
-    ENTRIES,
-    SOURCES,
     StoreBase,
-    _entry_fields,
     _identity,
     _move,
     _success_fields,
@@ -37,22 +30,6 @@ from aggregator.store.rows import (
 )
 from aggregator.store.schema import EntryRow, SourceRow
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
-
-#: Built once: a Core statement keeps its cache key, so running it again neither builds
-#: nor keys it anew (once per changed feed, on the hot path of a refresh).
-_INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True)
-
-
-@functools.cache
-def _source_update(columns: tuple[str, ...]) -> Update:
-    """``UPDATE sources SET column = :new_column, … WHERE id = :where_id``, one statement
-    per set of columns (a feed with or without a title); ``site_url`` is only filled in."""
-    values: dict[str, Any] = {
-        name: bindparam(f"new_{name}", type_=SOURCES.c[name].type) for name in columns
-    }
-    if "site_url" in values:
-        values["site_url"] = func.coalesce(SOURCES.c.site_url, values["site_url"])
-    return update(SOURCES).where(SOURCES.c.id == bindparam("where_id")).values(values)
 
 
 class EntriesMixin(StoreBase):
@@ -88,43 +65,22 @@ class EntriesMixin(StoreBase):
         transaction; returns (new, updated). Written with Core statements: this is the
         hot path of a refresh, run once per changed feed.
         """
-        documents: list[dict[str, Any]] = []
-        with self._session() as session:
-            if intents.inserts:
-                # One multi-row INSERT: a cold refresh writes tens of thousands of entries.
-                rows = [
-                    {
-                        "source_id": source_id,
-                        "key": i.entry.key,
-                        "first_seen_at": now,
-                        "sort_at": i.sort_at,
-                        "previous_content_hash": None,
-                        **_entry_fields(i.entry, i.published, i.updated),
-                    }
-                    for i in intents.inserts
-                ]
-                ids = session.connection().scalars(_INSERT_ENTRIES, rows)
-                documents = [
-                    entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
-                    for id, i in zip(ids, intents.inserts, strict=True)
-                ]
-            for u in intents.updates:
-                session.connection().execute(
-                    update(ENTRIES)
-                    .where(ENTRIES.c.id == u.id)
-                    .values(
-                        **_entry_fields(u.entry, u.published, u.updated),
-                        previous_content_hash=u.previous_content_hash,
-                        sort_at=u.sort_at,
-                    )
-                )
-                documents.append(
-                    entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_text)
-                )
+        with self._connection() as connection:
+            # Through the DBAPI cursor (store.bulk): a cold refresh writes tens of
+            # thousands of entries, and SQLAlchemy's per-row work was most of the cost.
+            ids = insert_entries(connection, source_id, now, intents.inserts)
+            update_entries(connection, intents.updates)
+            documents = [
+                entry_document(id, i.entry.title, i.entry.summary, i.entry.content_text)
+                for id, i in zip(ids, intents.inserts, strict=True)
+            ] + [
+                entry_document(u.id, u.entry.title, u.entry.summary, u.entry.content_text)
+                for u in intents.updates
+            ]
             # The search index changes with the entries, in the same transaction.
-            write_entry_documents(session.connection(), documents)
+            write_entry_documents(connection, documents)
             if intents.inserts or intents.updates:
-                count_entry_write(session.connection())
+                count_entry_write(connection)
             values: dict[str, Any] = {
                 "site_url": feed.site_url,  # kept when the blogroll or a discovery set one
                 "feed_description": feed.description,
@@ -147,12 +103,14 @@ class EntriesMixin(StoreBase):
             }
             if feed.title:
                 values["feed_title"] = feed.title
-            session.connection().execute(
-                _source_update(tuple(values)),
-                {"where_id": source_id, **{f"new_{k}": v for k, v in values.items()}},
-            )
+            update_source(connection, source_id, values)
             if fetched.permanent_url:
-                _move(session, session.get_one(SourceRow, source_id), fetched.permanent_url, now)
+                # Rare: the ORM's session, on this transaction, for the alias bookkeeping.
+                with Session(bind=connection) as session:
+                    _move(
+                        session, session.get_one(SourceRow, source_id), fetched.permanent_url, now
+                    )
+                    session.flush()
             return len(intents.inserts), len(intents.updates)
 
     @staticmethod

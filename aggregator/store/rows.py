@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Table,
     and_,
@@ -50,6 +51,16 @@ class StoreBase:
         try:
             with self._sessions.begin() as session:
                 yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database {self.display_url}: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """One transaction on a Core connection: no ORM session to set up and tear down
+        (``store_feed``, once per changed feed)."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"database {self.display_url}: {_reason(exc)}") from exc
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Update,
+    bindparam,
     func,
     select,
+    update,
 )
+from sqlalchemy.orm import Session
 
 from aggregator.errors import SourceError
 from aggregator.models import (
@@ -19,13 +24,35 @@ from aggregator.models import (
     Source,
 )
 from aggregator.store.rows import (
+    SOURCES,
     StoreBase,
     _move,
-    _record_success,
     _source,
+    _success_fields,
     due_clause,
 )
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow, SubscriptionRow
+
+
+def _not_modified_update() -> Update:
+    """``UPDATE sources`` after a 304 (or an unchanged body), for an executemany."""
+    names = _success_fields("", datetime.now(UTC), datetime.now(UTC))  # only the names
+    values: dict[str, Any] = {
+        name: bindparam(f"new_{name}", type_=SOURCES.c[name].type) for name in names
+    }
+    values["last_http_status"] = bindparam("new_status", type_=SOURCES.c.last_http_status.type)
+    for name in ("etag", "last_modified"):
+        values[name] = func.coalesce(
+            bindparam(f"new_{name}", type_=SOURCES.c[name].type), SOURCES.c[name]
+        )
+    return update(SOURCES).where(SOURCES.c.id == bindparam("where_id")).values(values)
+
+
+_NOT_MODIFIED = _not_modified_update()
+
+
+def _prefixed(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"new_{k}": v for k, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -171,20 +198,31 @@ class SourcesMixin(StoreBase):
         self, records: Sequence[tuple[int, NotModified, datetime, datetime]]
     ) -> None:
         """Record 304s or unchanged bodies: (source id, result, now, next check)."""
-        with self._session() as session:
-            rows = {
-                row.id: row
-                for row in session.scalars(
-                    select(SourceRow).where(SourceRow.id.in_([r[0] for r in records]))
-                )
-            }
-            for source_id, result, now, next_check_at in records:
-                row = rows[source_id]
-                row.last_http_status = result.status
-                row.etag = result.etag or row.etag
-                row.last_modified = result.last_modified or row.last_modified
-                _move(session, row, result.permanent_url, now)
-                _record_success(row, "not_modified", now, next_check_at)
+        if not records:
+            return
+        with self._connection() as connection:
+            # One executemany for the batch: a warm refresh is almost only these.
+            connection.execute(
+                _NOT_MODIFIED,
+                [
+                    {
+                        "where_id": source_id,
+                        "new_status": result.status,
+                        # A validator the server no longer sends keeps the stored one.
+                        "new_etag": result.etag or None,
+                        "new_last_modified": result.last_modified or None,
+                        **_prefixed(_success_fields("not_modified", now, next_at)),
+                    }
+                    for source_id, result, now, next_at in records
+                ],
+            )
+            moved = [(r[0], r[1].permanent_url, r[2]) for r in records if r[1].permanent_url]
+            if moved:
+                # Rare: the ORM's session, on this transaction, for the alias bookkeeping.
+                with Session(bind=connection) as session:
+                    for source_id, url, now in moved:
+                        _move(session, session.get_one(SourceRow, source_id), url, now)
+                    session.flush()
 
     def record_failure(
         self,

@@ -1,0 +1,34 @@
+"""The entry rows store.bulk hands the DBAPI are what SQLAlchemy's column types bind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine
+
+from aggregator.store.bulk import sqlite_datetime
+from aggregator.store.schema import UTCDateTime
+
+DATES = [
+    datetime(2026, 2, 25, 9, 0, tzinfo=UTC),
+    datetime(2026, 2, 25, 9, 0, 0, 123456, tzinfo=UTC),
+    datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+    datetime(2026, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+    datetime(2026, 1, 1, 0, 15, 7, 1, tzinfo=timezone(timedelta(hours=2))),
+    datetime(2026, 6, 1, tzinfo=UTC),
+    None,
+]
+
+
+@pytest.mark.parametrize("value", DATES)
+def test_sqlite_datetime_binds_as_utcdatetime_does(value: datetime | None) -> None:
+    dialect = create_engine("sqlite://").dialect
+    process = UTCDateTime()._cached_bind_processor(dialect)
+    assert process is not None
+    assert sqlite_datetime(value) == process(value)
+
+
+def test_a_naive_datetime_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        sqlite_datetime(datetime(2026, 1, 1))
