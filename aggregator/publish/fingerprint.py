@@ -185,7 +185,7 @@ def _listing(roots: Sequence[Path], *, skip: Path) -> list[str]:
                 and os.path.abspath(os.path.join(folder, d)) != skipped
             )
             for name in sorted(names):
-                if name.endswith((".pyc", ".sqlite3", ".sqlite3-wal", ".sqlite3-shm")):
+                if name.endswith(".pyc"):
                     continue
                 path = os.path.join(folder, name)
                 try:

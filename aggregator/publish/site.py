@@ -93,25 +93,20 @@ def build_site(
     written, unchanged = write_all_atomic(out.dir, files)
     prune_output(out.dir, published, settings.own.permalink)
     chrome = PageChrome(plan.base_feeds, plan.category_links, plan.updated)
-    # A post that could not be read is reported by every build until it is fixed.
-    recorded = fingerprint is not None and not loaded.errors and (plan.items or plan.posts)
-    write_record(
-        out.dir,
-        BuildRecord(
+    # A post that could not be read is reported by every build until it is fixed, and an
+    # empty site says "updated now": neither is recorded.
+    record = None
+    if fingerprint is not None and not loaded.errors and (plan.items or plan.posts):
+        changes = (health_changes_at(s, now) for s in inputs.shown.sources)
+        record = BuildRecord(
             fingerprint=fingerprint,
-            valid_until=valid_until(
-                now,
-                zone(settings.site.timezone),
-                (health_changes_at(s, now) for s in inputs.shown.sources),
-            ),
+            valid_until=valid_until(now, zone(settings.site.timezone), changes),
             files=published_sizes(out.dir, published),
             items=plan.items,
             posts=plan.posts,
             chrome=chrome,
         )
-        if recorded and fingerprint is not None
-        else None,
-    )
+    write_record(out.dir, record)
     if settings.site.search:
         # Own posts live in files: the search index learns them from each build.
         store.replace_post_documents(

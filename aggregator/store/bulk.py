@@ -10,17 +10,18 @@ on SQLite, the same objects on PostgreSQL) and handed to ``executemany``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Column, Connection, Dialect
 
 from aggregator.models import EntryInsert, EntryUpdate, ParsedEntry
 from aggregator.store.rows import ENTRIES, SOURCES
 from aggregator.store.schema import UTCDateTime
 
-#: The columns of an entry's version, as ``_entry_fields`` names them.
+#: The columns of an entry's version.
 _FIELDS = (
     "url",
     "title",
@@ -51,21 +52,37 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]
 
 
+def mark(connection: Connection) -> str:
+    """The driver's placeholder: ``?`` for sqlite3, ``%s`` for psycopg."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+@contextmanager
+def raw_cursor(connection: Connection) -> Iterator[Any]:
+    """A DBAPI cursor on ``connection``'s transaction, closed after use."""
+    cursor: Any = connection.connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _bind(column: Column[Any], dialect: Dialect) -> Convert:
+    """The column type's own bind conversion on ``dialect``."""
+    process = column.type._cached_bind_processor(dialect)
+    return process if process is not None else _identity
+
+
 @functools.cache
 def _converters(dialect: Dialect) -> tuple[Convert, Convert]:
     """(date, JSON) bind conversions of ``dialect``: the column types' own processors,
     except the date on SQLite, whose two stacked processors are replaced by one call."""
-
-    def of(column: str) -> Convert:
-        process = ENTRIES.c[column].type._cached_bind_processor(dialect)
-        return process if process is not None else (lambda value: value)
-
-    date = sqlite_datetime if dialect.name == "sqlite" else of("published_at")
-    return date, of("enclosures")
-
-
-def _placeholders(connection: Connection, count: int) -> str:
-    return ", ".join(["?" if connection.dialect.name == "sqlite" else "%s"] * count)
+    date = sqlite_datetime if dialect.name == "sqlite" else _bind(ENTRIES.c.published_at, dialect)
+    return date, _bind(ENTRIES.c.enclosures, dialect)
 
 
 def _version(
@@ -110,26 +127,23 @@ def insert_entries(
     ]
     sql = (
         f"INSERT INTO entries ({', '.join(_INSERTED)}) "
-        f"VALUES ({_placeholders(connection, len(_INSERTED))})"
+        f"VALUES ({', '.join([mark(connection)] * len(_INSERTED))})"
     )
-    cursor: Any = connection.connection.cursor()  # psycopg's executemany takes returning=
-    try:
+    ids: list[int] = []
+    with raw_cursor(connection) as cursor:
         if connection.dialect.name == "sqlite":
             # sqlite3's executemany returns no rows (no RETURNING); one execute a row is
             # still cheap there, and lastrowid is the row's id.
-            ids: list[int] = []
             for row in rows:
                 cursor.execute(sql, row)
                 ids.append(cursor.lastrowid)
             return ids
+        # psycopg's executemany takes returning=, one result set per row.
         cursor.executemany(f"{sql} RETURNING id", rows, returning=True)
-        ids = []
         while True:
             ids.append(cursor.fetchone()[0])
             if not cursor.nextset():
                 return ids
-    finally:
-        cursor.close()
 
 
 def update_entries(connection: Connection, updates: Sequence[EntryUpdate]) -> None:
@@ -146,42 +160,32 @@ def update_entries(connection: Connection, updates: Sequence[EntryUpdate]) -> No
         )
         for u in updates
     ]
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    sql = f"UPDATE entries SET {', '.join(f'{c} = {mark}' for c in _UPDATED)} WHERE id = {mark}"
-    cursor = connection.connection.cursor()
-    try:
+    m = mark(connection)
+    sql = f"UPDATE entries SET {', '.join(f'{c} = {m}' for c in _UPDATED)} WHERE id = {m}"
+    with raw_cursor(connection) as cursor:
         cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
 
 
 @functools.cache
 def _source_converters(dialect: Dialect) -> dict[str, Convert]:
     """Each column of ``sources`` with its bind conversion on ``dialect`` (as above)."""
     date = _converters(dialect)[0]
-    converters: dict[str, Convert] = {}
-    for column in SOURCES.c:
-        if isinstance(column.type, UTCDateTime):
-            converters[column.name] = date
-        else:
-            process = column.type._cached_bind_processor(dialect)
-            converters[column.name] = process if process is not None else (lambda value: value)
-    return converters
+    return {
+        column.name: date if isinstance(column.type, UTCDateTime) else _bind(column, dialect)
+        for column in SOURCES.c
+    }
 
 
 def update_source(connection: Connection, source_id: int, values: dict[str, Any]) -> None:
     """``UPDATE sources SET …`` one source's ``values``; ``site_url`` is only filled in."""
     convert = _source_converters(connection.dialect)
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    m = mark(connection)
     assignments = [
-        f"{name} = coalesce({name}, {mark})" if name == "site_url" else f"{name} = {mark}"
+        f"{name} = coalesce({name}, {m})" if name == "site_url" else f"{name} = {m}"
         for name in values
     ]
     row = [convert[name](value) for name, value in values.items()]
-    cursor = connection.connection.cursor()
-    try:
+    with raw_cursor(connection) as cursor:
         cursor.execute(
-            f"UPDATE sources SET {', '.join(assignments)} WHERE id = {mark}", (*row, source_id)
+            f"UPDATE sources SET {', '.join(assignments)} WHERE id = {m}", (*row, source_id)
         )
-    finally:
-        cursor.close()

@@ -22,11 +22,9 @@ from aggregator.errors import StoreError
 from aggregator.models import (
     Enclosure,
     EntryIdentity,
-    ParsedEntry,
     ParseWarning,
     Recommended,
     Source,
-    StoredEntry,
 )
 from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
 
@@ -101,11 +99,6 @@ def _success_fields(result: str, now: datetime, next_check_at: datetime) -> dict
     }
 
 
-def _record_success(row: SourceRow, result: str, now: datetime, next_check_at: datetime) -> None:
-    for name, value in _success_fields(result, now, next_check_at).items():
-        setattr(row, name, value)
-
-
 def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) -> None:
     """Follow a permanent redirect: the new URL is fetched, the old one kept as an alias."""
     old = row.feed_url or row.url
@@ -118,23 +111,6 @@ def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) 
         session.delete(stale)
     row.feed_url = new_url
     row.moved_at = now
-
-
-def _entry_fields(
-    entry: ParsedEntry, published: datetime | None, updated: datetime | None
-) -> dict[str, Any]:
-    return {
-        "url": entry.url,
-        "title": entry.title,
-        "author": entry.author,
-        "published_at": published,
-        "updated_at": updated,
-        "summary": entry.summary,
-        "content_html": entry.content_html,
-        "content_hash": entry.content_hash,
-        "enclosures": [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures]
-        or None,
-    }
 
 
 def _identity(row: Any) -> EntryIdentity:
@@ -207,26 +183,6 @@ def _source(
 
 def _seconds(value: int | None) -> timedelta | None:
     return timedelta(seconds=value) if value is not None else None
-
-
-def _stored_entry(e: EntryRow, s: SourceRow) -> StoredEntry:
-    return StoredEntry(
-        id=e.id,
-        key=e.key,
-        url=e.url,
-        title=e.title,
-        author=e.author,
-        published=e.published_at or e.sort_at,
-        updated=e.updated_at or e.published_at or e.sort_at,
-        summary=e.summary,
-        content_html=e.content_html,
-        source_id=s.id,
-        source_title=s.title or s.feed_title or s.site_url or s.url,
-        source_url=s.site_url,
-        source_feed_url=s.feed_url or s.url,
-        source_is_own=bool(s.is_own),
-        enclosures=_enclosures(e.enclosures),
-    )
 
 
 def _warning(value: Any) -> ParseWarning | None:

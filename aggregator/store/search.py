@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.types import Integer, String
 
 from aggregator.search.query import SearchQuery
+from aggregator.store.bulk import mark, raw_cursor
 from aggregator.store.rows import StoreBase
 from aggregator.store.schema import UTCDateTime
 
@@ -79,33 +80,26 @@ def write_entry_documents(connection: Connection, rows: Sequence[dict[str, Any]]
     delete_entry_documents(connection, [r["id"] for r in rows])
     # Through the DBAPI cursor: plain text and integers bind as they are, and SQLAlchemy's
     # per-row parameter building cost more than the insert (once per changed feed).
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    cursor = connection.connection.cursor()
-    try:
+    m = mark(connection)
+    with raw_cursor(connection) as cursor:
         cursor.executemany(
             f"INSERT INTO entry_search ({_id_column(connection)}, title, summary, content) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark})",
+            f"VALUES ({m}, {m}, {m}, {m})",
             [(r["id"], r["title"], r["summary"], r["content"]) for r in rows],
         )
-    finally:
-        cursor.close()
 
 
 def delete_entry_documents(connection: Connection, ids: Sequence[int]) -> None:
     """Remove entries from the index (PostgreSQL also cascades; FTS5 has no foreign keys)."""
     if not ids:
         return
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    cursor = connection.connection.cursor()
-    try:
+    with raw_cursor(connection) as cursor:
         # One executemany by id: as cheap as an IN list for the database, and without
         # SQLAlchemy expanding and caching a statement per number of ids.
         cursor.executemany(
-            f"DELETE FROM entry_search WHERE {_id_column(connection)} = {mark}",
+            f"DELETE FROM entry_search WHERE {_id_column(connection)} = {mark(connection)}",
             [(id,) for id in ids],
         )
-    finally:
-        cursor.close()
 
 
 def _id_column(connection: Connection) -> str:

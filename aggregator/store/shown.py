@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.orm import Session
 
 from aggregator.models import Headline, StoredEntry
 from aggregator.store.rows import ENTRIES, SOURCES, StoreBase, _enclosures
@@ -32,7 +33,6 @@ _ORDER = (ENTRIES.c.sort_at.desc(), ENTRIES.c.id.desc())
 
 def _columns(*, content: bool) -> list[Any]:
     e = ENTRIES.c
-    body = e.content_html if content else e.summary.label("no_content")
     return [
         e.id,
         e.key,
@@ -43,10 +43,34 @@ def _columns(*, content: bool) -> list[Any]:
         e.updated_at,
         e.sort_at,
         e.summary,
-        body,
+        e.content_html if content else literal("").label("no_content"),
         e.source_id,
         e.enclosures,
     ]
+
+
+def _newest_query(
+    source_ids: Sequence[int], limit: int, *, content: bool, dated: bool = False
+) -> Select[Any]:
+    """Each source's ``limit`` newest entries (only dated ones with ``dated``), grouped by
+    source, newest first: one windowed query, the ids ranked from the indexes."""
+    where = [ENTRIES.c.source_id.in_(list(source_ids))]
+    if dated:
+        where.append(ENTRIES.c.published_at.is_not(None))
+    ranked = (
+        select(
+            ENTRIES.c.id,
+            func.row_number().over(partition_by=ENTRIES.c.source_id, order_by=_ORDER).label("rank"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    return (
+        select(*_columns(content=content))
+        .join(ranked, ranked.c.id == ENTRIES.c.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ENTRIES.c.source_id, *_ORDER)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,41 +92,21 @@ class ShownMixin(StoreBase):
         latest: dict[int, StoredEntry] = {}
         if not source_ids:
             return NewestBySource(found, latest)
-        ranked = (
-            select(
-                ENTRIES.c.id,
-                func.row_number()
-                .over(partition_by=ENTRIES.c.source_id, order_by=_ORDER)
-                .label("rank"),
-            )
-            .where(ENTRIES.c.source_id.in_(list(source_ids)))
-            .subquery()
-        )
-        query = (
-            select(*_columns(content=content))
-            .join(ranked, ranked.c.id == ENTRIES.c.id)
-            .where(ranked.c.rank <= limit)
-            .order_by(ENTRIES.c.source_id, *_ORDER)
-        )
         undated: dict[int, StoredEntry] = {}
-        for entry, dated in self._stored_entries(query, content=content):
-            found[entry.source_id].append(entry)
-            if dated:
-                latest.setdefault(entry.source_id, entry)
-            else:
-                undated.setdefault(entry.source_id, entry)
-        for source_id, entry in undated.items():
-            if source_id in latest:
-                continue
-            # All of its newest are undated; a dated one may lie further back.
-            dated_query = (
-                select(*_columns(content=content))
-                .where(ENTRIES.c.source_id == source_id, ENTRIES.c.published_at.is_not(None))
-                .order_by(*_ORDER)
-                .limit(1)
-            )
-            older = [e for e, _ in self._stored_entries(dated_query, content=content)]
-            latest[source_id] = older[0] if older else entry
+        with self._session() as session:
+            names = _names(session)
+            query = _newest_query(source_ids, limit, content=content)
+            for entry, dated in _entries(session, names, query):
+                found[entry.source_id].append(entry)
+                (latest if dated else undated).setdefault(entry.source_id, entry)
+            # Sources whose newest are all undated: a dated entry may lie further back.
+            missing = [source_id for source_id in undated if source_id not in latest]
+            if missing:
+                query = _newest_query(missing, 1, content=content, dated=True)
+                for entry, _ in _entries(session, names, query):
+                    latest[entry.source_id] = entry
+        for source_id in missing:
+            latest.setdefault(source_id, undated[source_id])
         return NewestBySource(found, latest)
 
     def recent_entries(
@@ -132,7 +136,9 @@ class ShownMixin(StoreBase):
             .where(ENTRIES.c.id.in_(chosen.scalar_subquery()))
             .order_by(*_ORDER)
         )
-        return [entry for entry, _ in self._stored_entries(query, content=True)]
+        with self._session() as session:
+            rows = _entries(session, _names(session), query)
+        return [entry for entry, _ in rows]
 
     def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
         """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
@@ -147,54 +153,59 @@ class ShownMixin(StoreBase):
         with self._session() as session:
             return [Headline(*row) for row in session.execute(query)]
 
-    def _stored_entries(
-        self, query: Select[Any], *, content: bool
-    ) -> list[tuple[StoredEntry, bool]]:
-        """The entries of ``query`` (``_columns`` rows), each with whether it is dated."""
-        with self._session() as session:
-            names = {
-                row.id: (
-                    row.title or row.feed_title or row.site_url or row.url,
-                    row.site_url,
-                    row.feed_url or row.url,
-                    bool(row.is_own),
-                )
-                for row in session.execute(_NAMES)
-            }
-            rows = session.execute(query).all()
-        found = []
-        for (
-            id,
-            key,
-            url,
-            title,
-            author,
-            published,
-            updated,
-            sort_at,
-            summary,
-            body,
-            source_id,
-            enclosures,
-        ) in rows:
-            source_title, source_url, feed_url, is_own = names[source_id]
-            first = published or sort_at
-            entry = StoredEntry(
-                id=id,
-                key=key,
-                url=url,
-                title=title,
-                author=author,
-                published=first,
-                updated=updated or first,
-                summary=summary,
-                content_html=body if content else "",
-                source_id=source_id,
-                source_title=source_title,
-                source_url=source_url,
-                source_feed_url=feed_url,
-                source_is_own=is_own,
-                enclosures=_enclosures(enclosures) if enclosures else (),
-            )
-            found.append((entry, published is not None))
-        return found
+
+#: A source's names as its entries carry them: title, site, feed, and whether it is own.
+Names = dict[int, tuple[str, str | None, str, bool]]
+
+
+def _names(session: Session) -> Names:
+    """Every source's names, read once for all the entries of a call."""
+    return {
+        row.id: (
+            row.title or row.feed_title or row.site_url or row.url,
+            row.site_url,
+            row.feed_url or row.url,
+            bool(row.is_own),
+        )
+        for row in session.execute(_NAMES)
+    }
+
+
+def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[StoredEntry, bool]]:
+    """The entries of ``query`` (``_columns`` rows), each with whether it is dated."""
+    found = []
+    for (
+        id,
+        key,
+        url,
+        title,
+        author,
+        published,
+        updated,
+        sort_at,
+        summary,
+        body,
+        source_id,
+        enclosures,
+    ) in session.execute(query):
+        source_title, source_url, feed_url, is_own = names[source_id]
+        first = published or sort_at
+        entry = StoredEntry(
+            id=id,
+            key=key,
+            url=url,
+            title=title,
+            author=author,
+            published=first,
+            updated=updated or first,
+            summary=summary,
+            content_html=body,
+            source_id=source_id,
+            source_title=source_title,
+            source_url=source_url,
+            source_feed_url=feed_url,
+            source_is_own=is_own,
+            enclosures=_enclosures(enclosures) if enclosures else (),
+        )
+        found.append((entry, published is not None))
+    return found
