@@ -144,6 +144,9 @@ def timed_build(config: Path, *, cli: bool) -> tuple[float, float, str]:
         command = [sys.executable, "-m", "aggregator", "--config", str(config), "build"]
     else:
         command = [sys.executable, "-c", CHILD, str(config)]
+    # The store just filled and the folders just set aside are still being written
+    # back: flush them first, so that their disk traffic is not timed as the build's.
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = process.stdout.read() if process.stdout else ""
@@ -156,6 +159,15 @@ def timed_build(config: Path, *, cli: bool) -> tuple[float, float, str]:
         seconds, last = last.split(" ", 1)
         elapsed = float(seconds)
     return elapsed, usage.ru_maxrss / 1024, last
+
+
+def _set_aside(output: Path) -> None:
+    """Empty the output folder by moving it aside, to be deleted after the timings:
+    deleting tens of megabytes just before a build makes the filesystem's journal
+    slow down the build's own file creation by seconds, which a first build on a
+    real site never sees."""
+    if output.exists():
+        output.rename(output.with_name(f"public.old-{time.monotonic_ns()}"))
 
 
 def main() -> None:
@@ -173,7 +185,7 @@ def main() -> None:
               f"filled in {time.perf_counter() - started:.1f} s")  # fmt: skip
         rows = []
         for label, cli in (("aggregator build (whole command)", True), ("App.build only", False)):
-            shutil.rmtree(root / "public", ignore_errors=True)
+            _set_aside(root / "public")
             full, full_rss, summary = timed_build(config, cli=cli)
             # Every output file exists and is right now: this is the rebuild with nothing new.
             again, again_rss, again_summary = timed_build(config, cli=cli)
@@ -189,6 +201,8 @@ def main() -> None:
         print("targets for the whole command (build ≤ 3 s, rebuild ≤ 1 s, ≤ 250 MB):",
               "met" if ok else "NOT met")  # fmt: skip
     finally:
+        for old in root.glob("public.old-*"):
+            shutil.rmtree(old, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

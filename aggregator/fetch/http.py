@@ -83,6 +83,14 @@ class Fetcher:
     def close(self) -> None:
         self.session.close()
 
+    def close_idle(self) -> None:
+        """Close the connections kept open for further requests. A refresh reuses them
+        from one feed to the next on the same host; kept until the next refresh, many
+        would be closed by then at the other end, and a request would fail on them."""
+        for adapter in self.session.adapters.values():
+            if isinstance(adapter, HTTPAdapter):
+                adapter.poolmanager.clear()
+
     def fetch(
         self,
         url: str,
@@ -213,6 +221,7 @@ class Fetcher:
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
             if status == 304:
+                _keep_alive(response)
                 return NotModified(
                     url, headers=response_headers, etag=etag, last_modified=last_modified
                 )
@@ -226,6 +235,7 @@ class Fetcher:
             if status != 200:
                 raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
             content = self._read_body(response, url, started, max_bytes)
+            _keep_alive(response)
             return Fetched(url, status, content, response_headers, etag, last_modified)
 
     def _get(
@@ -284,6 +294,13 @@ class Fetcher:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise NetworkError(f"{url}: connection broken: {_root_cause(exc)}") from None
         return b"".join(chunks)
+
+
+def _keep_alive(response: requests.Response) -> None:
+    """Hand the connection of a response read to its end back to the pool, for the next
+    request to the same host: requests closes it instead when the body was read from
+    ``raw`` rather than through requests itself."""
+    response.raw.release_conn()
 
 
 def _check_scheme(url: str, requested: str) -> None:

@@ -145,6 +145,7 @@ def refresh_icons(
             log.info("icons checked=%d left_for_next_refresh=%d", checked, len(pending))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        fetcher.close_idle()
     return checked
 
 
@@ -278,4 +279,5 @@ def run_batch(
             log.error("not-modified marks not stored: %s", exc)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        fetcher.close_idle()
     return BatchOutcome(outcomes, list(in_flight.values()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -435,6 +436,28 @@ def test_requests_to_one_host_are_limited_but_other_hosts_proceed(
         assert app.refresh().count("ok") == 12
     assert feed_server.max_in_flight == 2
     assert other_host_server.max_in_flight == 2
+
+
+def test_feeds_on_one_host_share_connections_that_are_closed_after_the_refresh(
+    site: Site, feed_server: FeedServer, clock: Clock
+) -> None:
+    blogs = []
+    for i in range(8):
+        feed_server.serve(f"/f{i}.xml", blog_feed(f"A{i}"))
+        blogs.append((f"A{i}", f"https://a{i}.example/", feed_server.url(f"/f{i}.xml")))
+    site.write_blogroll(blogs)
+    site.set_fetch(workers=4, per_host=2)
+    with app_for(site, clock) as app:
+        assert app.refresh().count("ok") == 8
+        # Both answers, bodies and 304s, leave their connection for the next request.
+        clock.advance(timedelta(days=2))
+        assert app.refresh(every=True).count("not_modified") == 8
+        assert feed_server.connections <= 4
+        # None is kept open from one refresh to the next, where it may have gone stale.
+        deadline = time.monotonic() + 5
+        while feed_server.open_connections and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert feed_server.open_connections == 0
 
 
 # -- the SSRF guard ---------------------------------------------------------------------------

@@ -60,11 +60,25 @@ class FeedServer:
         self.seen: list[SeenRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        #: Connections accepted so far, and those still open.
+        self.connections = 0
+        self.open_connections = 0
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server.connections += 1
+                    server.open_connections += 1
+
+            def finish(self) -> None:
+                with server._lock:
+                    server.open_connections -= 1
+                super().finish()
 
             def do_GET(self) -> None:
                 with server._lock:
