@@ -264,6 +264,13 @@ class ParsedEntry:
         return text_of_clean_html(self.content_html)
 
 
+def with_content_text(entry: ParsedEntry, text: str) -> ParsedEntry:
+    """``entry`` with its ``content_text`` already known: the parser made it from the
+    same clean HTML to cut the summary, and it need not be made twice."""
+    entry.__dict__["content_text"] = text
+    return entry
+
+
 @dataclass(frozen=True)
 class ParseWarning:
     """A problem a feed was read despite (not well-formed XML), to show beside ``ok``."""

@@ -18,14 +18,22 @@ import feedparser
 import feedparser.api
 
 from aggregator.errors import ParseError
-from aggregator.models import Enclosure, ParsedEntry, ParsedFeed, ParseWarning
+from aggregator.models import (
+    Enclosure,
+    ParsedEntry,
+    ParsedFeed,
+    ParseWarning,
+    with_content_text,
+)
 from aggregator.parse.encoding import normalise_encoding
 from aggregator.parse.keys import hash_key
 from aggregator.parse.sanitize import (
     clean_title,
     excerpt,
+    excerpt_of_collapsed,
     excerpt_of_html,
     sanitize_html,
+    text_of_clean_html,
 )
 from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
 
@@ -166,15 +174,21 @@ def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | No
             raw_content = f'<p><a href="{html.escape(src)}">{html.escape(src)}</a></p>'
     content_html = sanitize_html(raw_content, base_url=_base(content_base, link, feed_url))
     raw_summary = _get(raw, "summary")
+    text = None
     if raw_summary and (_get(raw, "summary_detail") or {}).get("type") == "text/plain":
         summary = excerpt(" ".join(str(raw_summary).split()), SUMMARY_STORED)
+    elif raw_summary and raw_summary != raw_content:
+        summary = excerpt_of_html(raw_summary, SUMMARY_STORED)
     else:
-        summary = excerpt_of_html(raw_summary or content_html, SUMMARY_STORED)
+        # The summary is the content's (an RSS description, an Atom entry without one):
+        # cut from the text of the clean HTML, which the search index needs anyway.
+        text = text_of_clean_html(content_html)
+        summary = excerpt_of_collapsed(text, SUMMARY_STORED)
     title = _title(raw, "title") or excerpt_of_html(content_html, TITLE_FROM_CONTENT)
     if not title and not link and not content_html:
         return None
     key = str(_get(raw, "id") or "").strip() or link or hash_key(title, published or updated)
-    return ParsedEntry(
+    entry = ParsedEntry(
         key=key,
         url=link,
         title=title or "Untitled",
@@ -185,6 +199,7 @@ def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | No
         content_html=content_html,
         enclosures=_enclosures(raw, link or feed_url),
     )
+    return entry if text is None else with_content_text(entry, text)
 
 
 def _base(declared: str | None, link: str | None, feed_url: str) -> str:

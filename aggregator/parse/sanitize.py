@@ -291,6 +291,12 @@ def excerpt(text: str, limit: int = SUMMARY_LENGTH) -> str:
     return _cut(text, limit)
 
 
+def excerpt_of_collapsed(text: str, limit: int) -> str:
+    """``excerpt`` of text whose whitespace is already collapsed (``text_of_clean_html``'s,
+    ``html_to_text``'s)."""
+    return _cut(text, limit)
+
+
 def _cut(text: str, limit: int) -> str:
     """``excerpt`` of text whose whitespace is already collapsed."""
     if len(text) <= limit:

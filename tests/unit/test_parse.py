@@ -331,6 +331,25 @@ def test_content_encoded_is_the_content_and_description_the_summary() -> None:
     assert entry.summary == "The short version."
 
 
+def test_a_description_that_is_the_content_gives_the_summary_from_its_clean_text() -> None:
+    long = " ".join(f"word{n}" for n in range(200))
+    entry = only_entry(
+        rss_item(
+            title="Long",
+            link="https://garden.example/long",
+            description=(
+                f"&lt;p&gt;First &lt;em&gt;para&lt;/em&gt;graph.&lt;/p&gt;&lt;p&gt;{long}&lt;/p&gt;"
+            ),
+        )
+    )
+
+    # The text the search index takes, read once, and the summary cut from it.
+    assert entry.content_text.startswith("First paragraph. word0 word1")
+    assert entry.summary.startswith("First paragraph. word0")
+    assert entry.summary.endswith("…")
+    assert entry.content_text.startswith(entry.summary[:-1])
+
+
 @pytest.mark.parametrize(
     ("hostile", "forbidden"),
     [
