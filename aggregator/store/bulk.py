@@ -1,4 +1,5 @@
-"""Entry rows written straight through the DBAPI cursor, for ``store_feed``.
+"""Entry rows written straight through the DBAPI cursor, for ``store_feed``, and the
+driver's own values read back into Python ones, for the build's large reads.
 
 A cold refresh writes tens of thousands of entries, and SQLAlchemy's per-row
 work (building parameters, running the four date and the JSON bind processors
@@ -10,12 +11,14 @@ on SQLite, the same objects on PostgreSQL) and handed to ``executemany``.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect
+from sqlalchemy import Column, Connection, Dialect, type_coerce
+from sqlalchemy.types import NullType
 
 from aggregator.models import EntryInsert, EntryUpdate, ParsedEntry
 from aggregator.store.rows import ENTRIES, SOURCES
@@ -50,6 +53,43 @@ def sqlite_datetime(value: datetime | None) -> str | None:
         value = value.astimezone(UTC)
     # Without the "+00:00" the UTC offset adds; the year is always four digits.
     return value.isoformat(" ", "microseconds")[:26]
+
+
+def raw(column: Any) -> Any:
+    """``column`` selected as the driver returns it, without its type's result processing
+    (``date_reader`` and ``json_reader`` do it in one call)."""
+    return type_coerce(column, NullType())
+
+
+def _sqlite_date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        # The text sqlite_datetime wrote, naive UTC: parsed as UTC in one call (replace()
+        # costs four times the parse).
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # a date written with its offset
+        found = datetime.fromisoformat(value)
+        return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+def _aware_date(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def date_reader(dialect: Dialect) -> Callable[[Any], datetime | None]:
+    """What ``UTCDateTime`` gives for a ``raw`` date of ``dialect``: an aware UTC datetime."""
+    return _sqlite_date if dialect.name == "sqlite" else _aware_date
+
+
+def _sqlite_json(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def json_reader(dialect: Dialect) -> Convert:
+    """What ``JSON`` gives for a ``raw`` value of ``dialect``: SQLite holds text, psycopg
+    decodes it itself."""
+    return _sqlite_json if dialect.name == "sqlite" else _identity
 
 
 def mark(connection: Connection) -> str:

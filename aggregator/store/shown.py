@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Dialect, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from aggregator.models import Headline, StoredEntry
+from aggregator.store.bulk import date_reader, json_reader, raw
 from aggregator.store.rows import ENTRIES, SOURCES, StoreBase, _enclosures
-from aggregator.store.schema import UTCDateTime
 
 _NAMES = select(
     SOURCES.c.id,
@@ -33,19 +33,21 @@ _ORDER = (ENTRIES.c.sort_at.desc(), ENTRIES.c.id.desc())
 
 def _columns(*, content: bool) -> list[Any]:
     e = ENTRIES.c
+    # Dates and enclosures as the driver gives them, converted in _entries: their types'
+    # result processors, once per value, cost twice the query.
     return [
         e.id,
         e.key,
         e.url,
         e.title,
         e.author,
-        e.published_at,
-        e.updated_at,
-        e.sort_at,
+        raw(e.published_at),
+        raw(e.updated_at),
+        raw(e.sort_at),
         e.summary,
         e.content_html if content else literal("").label("no_content"),
         e.source_id,
-        e.enclosures,
+        raw(e.enclosures),
     ]
 
 
@@ -144,14 +146,18 @@ class ShownMixin(StoreBase):
         """Title, link and date of the entries with ``start <= sort_at < end``; no content."""
         e = ENTRIES.c
         # One date column to convert per row instead of two: archives list every entry.
-        shown = func.coalesce(e.published_at, e.sort_at, type_=UTCDateTime)
+        shown = raw(func.coalesce(e.published_at, e.sort_at))
         query = (
             select(e.title, e.url, shown, e.source_id)
             .where(e.sort_at >= start, e.sort_at < end)
             .order_by(*_ORDER)
         )
         with self._session() as session:
-            return [Headline(*row) for row in session.execute(query)]
+            date = date_reader(_dialect(session))
+            return [
+                Headline(title, url, date(shown), source_id)  # type: ignore[arg-type]
+                for title, url, shown, source_id in session.execute(query).all()
+            ]
 
 
 #: A source's names as its entries carry them: title, site, feed, and whether it is own.
@@ -171,8 +177,14 @@ def _names(session: Session) -> Names:
     }
 
 
+def _dialect(session: Session) -> Dialect:
+    return session.get_bind().dialect
+
+
 def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[StoredEntry, bool]]:
     """The entries of ``query`` (``_columns`` rows), each with whether it is dated."""
+    dialect = _dialect(session)
+    date, json = date_reader(dialect), json_reader(dialect)
     found = []
     for (
         id,
@@ -187,9 +199,10 @@ def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[S
         body,
         source_id,
         enclosures,
-    ) in session.execute(query):
+    ) in session.execute(query).all():
         source_title, source_url, feed_url, is_own = names[source_id]
-        first = published or sort_at
+        published = date(published)
+        first = cast(datetime, published or date(sort_at))  # sort_at is never NULL
         entry = StoredEntry(
             id=id,
             key=key,
@@ -197,7 +210,7 @@ def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[S
             title=title,
             author=author,
             published=first,
-            updated=updated or first,
+            updated=date(updated) or first,
             summary=summary,
             content_html=body,
             source_id=source_id,
@@ -205,7 +218,7 @@ def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[S
             source_url=source_url,
             source_feed_url=feed_url,
             source_is_own=is_own,
-            enclosures=_enclosures(enclosures) if enclosures else (),
+            enclosures=_enclosures(json(enclosures)) if enclosures else (),
         )
         found.append((entry, published is not None))
     return found
