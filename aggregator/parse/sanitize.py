@@ -255,7 +255,7 @@ def excerpt_of_html(fragment: str, limit: int) -> str:
     text = html_to_text(prefix)
     if len(text) <= limit and len(prefix) < len(fragment):
         text = html_to_text(fragment)
-    return _cut(text, limit)  # html_to_text's text is already collapsed
+    return excerpt_of_collapsed(text, limit)  # html_to_text's text is already collapsed
 
 
 def text_of_clean_html(clean: str) -> str:
@@ -288,17 +288,12 @@ def excerpt(text: str, limit: int = SUMMARY_LENGTH) -> str:
     text = _collapse(strip_control_characters(whole[: limit * 2]))
     if len(text) <= limit and len(whole) > limit * 2:
         text = _collapse(strip_control_characters(whole))
-    return _cut(text, limit)
+    return excerpt_of_collapsed(text, limit)
 
 
 def excerpt_of_collapsed(text: str, limit: int) -> str:
     """``excerpt`` of text whose whitespace is already collapsed (``text_of_clean_html``'s,
     ``html_to_text``'s)."""
-    return _cut(text, limit)
-
-
-def _cut(text: str, limit: int) -> str:
-    """``excerpt`` of text whose whitespace is already collapsed."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
