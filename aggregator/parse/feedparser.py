@@ -25,6 +25,7 @@ from aggregator.models import (
     ParseWarning,
     with_content_text,
 )
+from aggregator.parse import feedparser_speedups
 from aggregator.parse.encoding import normalise_encoding
 from aggregator.parse.keys import hash_key
 from aggregator.parse.sanitize import (
@@ -41,6 +42,7 @@ from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
 _DRIVER = "aggregator.parse.expat"
 if _DRIVER not in feedparser.api.PREFERRED_XML_PARSERS:
     feedparser.api.PREFERRED_XML_PARSERS.insert(0, _DRIVER)
+feedparser_speedups.install()
 
 
 def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
