@@ -11,7 +11,6 @@ import re
 from dataclasses import replace
 
 from aggregator.models import ParsedFeed
-from aggregator.parse.feedparser import parse_xml_feed
 from aggregator.parse.jsonfeed import looks_like_json, parse_json_feed
 from aggregator.parse.keys import disambiguate_keys
 
@@ -26,6 +25,10 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     if looks_like_json(content):
         parsed = parse_json_feed(content, url)
     else:
+        # Imported on first use: a refresh whose feeds all answer 304, or whose parsing
+        # runs in worker processes, never loads feedparser in its own process.
+        from aggregator.parse.feedparser import parse_xml_feed
+
         parsed = parse_xml_feed(content, url, content_type)
     return finish(parsed)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
     Executor,
@@ -69,29 +70,51 @@ def parser_for(settings: Settings, due: int) -> Iterator[Parser]:
     if processes <= 1 or due < PROCESS_POOL_THRESHOLD:
         yield parse_feed
         return
-    # forkserver: the workers do not inherit this process's threads and locks, and fork from
-    # a server that has imported the parser once, so they start in milliseconds.
-    context: multiprocessing.context.BaseContext
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload(["aggregator.parse"])
-        context = forkserver
-    else:
-        context = multiprocessing.get_context("spawn")
-    executor: Executor = ProcessPoolExecutor(processes, mp_context=context)
+    pool = _LazyPool(processes)
     try:
 
         def parse_in_pool(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
             try:
-                return executor.submit(parse_feed, content, url, content_type).result()
+                return pool.executor().submit(parse_feed, content, url, content_type).result()
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): the rest of the run parses here.
                 return parse_feed(content, url, content_type)
 
         yield parse_in_pool
     finally:
-        # Waiting reaps the idle workers, so their CPU time is accounted to this process.
-        executor.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()
+
+
+class _LazyPool:
+    """A process pool started by the first feed that needs parsing: a refresh whose
+    feeds all answer 304 starts no process at all."""
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._executor: Executor | None = None
+        self._lock = threading.Lock()
+
+    def executor(self) -> Executor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self._processes, mp_context=_context())
+            return self._executor
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                # Waiting reaps the idle workers, so their CPU time is accounted to us.
+                self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: the workers do not inherit this process's threads and locks, and fork from
+    # a server that has imported the parser once, so they start in milliseconds.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["aggregator.parse.feedparser"])
+        return forkserver
+    return multiprocessing.get_context("spawn")
 
 
 def fetch_source(

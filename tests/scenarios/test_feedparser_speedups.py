@@ -58,7 +58,7 @@ def plain_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_speedups_are_installed_once_the_parser_is_imported() -> None:
-    import aggregator.parse  # noqa: F401
+    import aggregator.parse.feedparser  # noqa: F401
 
     assert hasattr(feedparser.urls._urljoin, "__wrapped__")
     assert "__deepcopy__" in vars(FeedParserDict)
