@@ -14,6 +14,7 @@ import hashlib
 import multiprocessing
 import random
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -236,8 +237,14 @@ class FeedSite:
 
     def __enter__(self) -> FeedSite:
         self._process.start()
-        if not self._ready.wait(600):
-            raise RuntimeError("the feed server did not start")
+        deadline = time.monotonic() + 600
+        while not self._ready.wait(0.5):
+            # A server that died (its port taken by a server left from an interrupted run)
+            # would otherwise be waited for until the deadline.
+            if not self._process.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the feed server did not start (is port {self.port} already taken?)"
+                )
         return self
 
     def __exit__(self, *_: object) -> None:
