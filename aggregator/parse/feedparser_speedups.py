@@ -2,8 +2,8 @@
 
 feedparser joins the current base URL with the element's ``xml:base`` (or with
 itself) on every start tag, and deep-copies a small dict of content parameters
-for every title, summary and content: a fifth of a feed's parse time, spent on
-the same few strings again and again. Joins are memoized (they depend on their
+for every title, summary and content: about a seventh of the instructions a feed's
+parse takes, spent on the same few strings again and again. Joins are memoized (they depend on their
 two arguments only) and a dict holding only strings is copied in one pass; the
 stored-equality tests hold the output to what plain feedparser gives.
 """
@@ -41,7 +41,7 @@ def _deepcopy(self: FeedParserDict, memo: dict[int, Any]) -> FeedParserDict:
 
 def install() -> None:
     """Put the memoized joins and the copy in place; calling it again changes nothing."""
-    if getattr(feedparser.urls, "_aggregator_memoized", False):
+    if hasattr(feedparser.urls._urljoin, "cache_info"):  # already memoized
         return
     join = functools.lru_cache(JOINS_REMEMBERED)(feedparser.urls._urljoin)
     safe = functools.lru_cache(JOINS_REMEMBERED)(feedparser.urls.make_safe_absolute_uri)
@@ -50,4 +50,3 @@ def install() -> None:
     feedparser.mixin._urljoin = join
     feedparser.mixin.make_safe_absolute_uri = safe
     FeedParserDict.__deepcopy__ = _deepcopy
-    feedparser.urls._aggregator_memoized = True
