@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, Stopping, StoreError
-from aggregator.fetch.http import Fetcher
-from aggregator.metrics import Metrics, TimedFetcher
+from aggregator.metrics import Metrics
 from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
 from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
+    from aggregator.fetch.http import Fetcher
     from aggregator.publish.chrome import BuildOutcome, PageChrome
     from aggregator.update.pipeline import Clock
     from aggregator.update.worker import Worker
@@ -46,10 +46,11 @@ class App:
         # Without ``upgrade`` nothing connects yet: the service retries the database itself.
         self.store = Store.open(settings.database.url, upgrade=upgrade)
         self.metrics = Metrics()
-        self.fetcher: Fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
+        self._fetcher: Fetcher | None = None
+        self._fetcher_lock = threading.Lock()
         #: Pings owed to the ``[websub] hubs`` for feeds a build changed.
         self.hub_pings = HubPings(
-            self.fetcher,
+            lambda hub, form: self.fetcher.post_form(hub, form),
             settings.websub.hubs,
             settings.site.url,
             clock,
@@ -81,8 +82,21 @@ class App:
         #: What the last build's pages show around their content, for ``/search``.
         self.page_chrome: PageChrome | None = None
 
+    @property
+    def fetcher(self) -> Fetcher:
+        """The one HTTP fetcher, made when first used: a build with no hubs to ping
+        loads no HTTP client at all."""
+        with self._fetcher_lock:
+            if self._fetcher is None:
+                from aggregator.fetch.timed import TimedFetcher
+
+                settings = self.settings
+                self._fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
+            return self._fetcher
+
     def close(self) -> None:
-        self.fetcher.close()
+        if self._fetcher is not None:
+            self._fetcher.close()
         self.store.close()
 
     def worker(self) -> Worker:
@@ -289,6 +303,8 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
 
 def open_fetcher(settings: Settings) -> Fetcher:
     """A plain HTTP fetcher, for ``discover`` and ``blogroll check``."""
+    from aggregator.fetch.http import Fetcher
+
     return Fetcher(settings.fetch, settings.site.url)
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from aggregator.fetch.http import Fetcher
-from aggregator.models import FetchResult, RefreshOutcome
-from aggregator.settings import FetchSettings
+from aggregator.models import RefreshOutcome
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -64,28 +60,3 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class TimedFetcher(Fetcher):
-    """A Fetcher that records how long each fetch takes."""
-
-    def __init__(self, settings: FetchSettings, site_url: str, metrics: Metrics) -> None:
-        super().__init__(settings, site_url)
-        self.metrics = metrics
-
-    def fetch(
-        self,
-        url: str,
-        *,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        max_bytes: int | None = None,
-        accept: str | None = None,
-    ) -> FetchResult:
-        started = time.perf_counter()
-        try:
-            return super().fetch(
-                url, etag=etag, last_modified=last_modified, max_bytes=max_bytes, accept=accept
-            )
-        finally:
-            self.metrics.fetch_seconds.observe(time.perf_counter() - started)

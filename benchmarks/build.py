@@ -28,6 +28,9 @@ from sqlalchemy import insert
 from aggregator.store import Store
 from aggregator.store.schema import EntryRow, SourceRow
 
+sys.path.insert(0, str(Path(__file__).parent))
+from installed import compiled_env
+
 CONFIG = """\
 [site]
 title = "Benchmark reading room"
@@ -148,7 +151,9 @@ def timed_build(config: Path, *, cli: bool) -> tuple[float, float, str]:
     # back: flush them first, so that their disk traffic is not timed as the build's.
     os.sync()
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=compiled_env()
+    )
     output = process.stdout.read() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started

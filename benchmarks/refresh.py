@@ -30,6 +30,7 @@ from xml.sax.saxutils import quoteattr
 
 sys.path.insert(0, str(Path(__file__).parent))
 from feedsite import FeedSite
+from installed import compiled_env
 
 WORKLOADS = ("cold (all new)", "warm (all 304)", "10 % changed")
 
@@ -109,10 +110,12 @@ def _tree_usage(root: int) -> tuple[int, dict[int, int]]:
     return total, seen
 
 
-def measure(command: list[str], feeds: int, env: dict[str, str] | None = None) -> Figures:
+def measure(command: list[str], feeds: int) -> Figures:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=compiled_env()
+    )
     with TreeMemory(process.pid) as memory:
         output, _ = process.communicate()
     wall = time.perf_counter() - started

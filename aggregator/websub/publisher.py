@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from aggregator.errors import FetchError
-from aggregator.fetch.http import Fetcher
 
 log = logging.getLogger(__name__)
+
+#: ``Fetcher.post_form``: POST a form to a hub through the guarded fetcher, its status.
+PostForm = Callable[[str, Mapping[str, str]], int]
 
 #: Delay before the first retry of a failed ping; it doubles up to ``MAX_DELAY``.
 FIRST_DELAY = timedelta(seconds=30)
@@ -57,13 +59,13 @@ class HubPings:
 
     def __init__(
         self,
-        fetcher: Fetcher,
+        post_form: PostForm,
         hubs: Iterable[str],
         site_url: str,
         clock: Callable[[], datetime],
         budget_seconds: float,
     ) -> None:
-        self.fetcher = fetcher
+        self.post_form = post_form
         self.hubs = tuple(hubs)
         self.site_url = site_url
         self.clock = clock
@@ -110,7 +112,7 @@ class HubPings:
             if time.monotonic() - started > self.budget_seconds:
                 break
             try:
-                self.fetcher.post_form(ping.hub, {"hub.mode": "publish", "hub.url": ping.topic})
+                self.post_form(ping.hub, {"hub.mode": "publish", "hub.url": ping.topic})
             except FetchError as exc:
                 failed += 1
                 self._failed(ping, str(exc))
