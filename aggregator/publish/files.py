@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -80,43 +80,89 @@ def _holds(path: Path, data: bytes) -> bool:
 WRITERS = 8
 
 
-def write_all_atomic(output: Path, files: dict[str, bytes]) -> tuple[list[str], int]:
-    """Write many files so that either all changed files are replaced or none is.
+class StagedSite:
+    """The files of one build, written so that either all changed files are replaced or
+    none is.
 
-    Every changed file is first written in full to a temporary file beside it
-    and flushed to disk; only when all of them are there are they renamed into
-    place. A full disk or a folder that cannot be written fails the first
-    phase, and the site that was there before stays exactly as it was. Returns
-    (names written, number unchanged), in the order of ``files``.
+    Each file given to ``put`` is written in full, in writer threads while the build
+    goes on, to a temporary file beside its place and flushed to disk; a file that
+    already holds those bytes is left alone (mtime too). ``commit`` renames them into
+    place once all are there. A full disk or a folder that cannot be written fails
+    ``commit``, and leaving the ``with`` block without it (a template that fails)
+    discards what was staged: either way the site that was there before stays exactly
+    as it was. Nothing is held in memory once written, so a large site is never all
+    in memory at once.
     """
-    items = [(output / name, data) for name, data in files.items()]
-    staged: list[Path | None] = [None] * len(items)
 
-    def put(index: int) -> None:
-        path, data = items[index]
-        if not _holds(path, data):
-            staged[index] = stage(path, partial(_write, data=data))
-
-    try:
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self._staged: dict[str, Future[Path | None]] = {}
+        self._superseded: list[Future[Path | None]] = []
         # Reads, writes and flushes wait on the disk without holding the interpreter.
-        with ThreadPoolExecutor(WRITERS, thread_name_prefix="write") as pool:
-            for _ in pool.map(put, range(len(items))):
-                pass
-    except OSError as exc:
-        for tmp_path in staged:
+        self._pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="write")
+
+    def __enter__(self) -> StagedSite:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
+        self._pool.shutdown(wait=True)
+
+    def put(self, name: str, data: bytes) -> None:
+        """Stage ``data`` as the file ``name`` of the site; the last one given wins."""
+        if name in self._staged:
+            self._superseded.append(self._staged[name])
+        self._staged[name] = self._pool.submit(_stage_unless_same, self.output / name, data)
+
+    def update(self, files: Mapping[str, bytes]) -> None:
+        for name, data in files.items():
+            self.put(name, data)
+
+    def names(self) -> set[str]:
+        """Every file staged so far, changed or not."""
+        return set(self._staged)
+
+    def commit(self) -> tuple[list[str], int]:
+        """Put every changed file in place: (names written, in the order given; number
+        unchanged)."""
+        try:
+            for future in self._staged.values():
+                future.result()
+        except OSError as exc:
+            where = exc.filename or self.output
+            raise PublishError(
+                f"{where}: cannot write the site: {exc.strerror or exc}; "
+                "the previously published site is unchanged"
+            ) from None
+        written = []
+        for name, future in self._staged.items():
+            tmp_path = future.result()
+            if tmp_path is not None:
+                os.replace(tmp_path, self.output / name)
+                written.append(name)
+        unchanged = len(self._staged) - len(written)
+        self._staged.clear()
+        self.discard()  # what a later ``put`` superseded
+        return written, unchanged
+
+    def discard(self) -> None:
+        """Remove every staged file that was not committed."""
+        for future in [*self._staged.values(), *self._superseded]:
+            try:
+                tmp_path = future.result()
+            except OSError:
+                continue  # ``stage`` left nothing behind
             if tmp_path is not None:
                 tmp_path.unlink(missing_ok=True)
-        where = exc.filename or output
-        raise PublishError(
-            f"{where}: cannot write the site: {exc.strerror or exc}; "
-            "the previously published site is unchanged"
-        ) from None
-    written = []
-    for tmp_path, (path, _) in zip(staged, items, strict=True):
-        if tmp_path is not None:
-            os.replace(tmp_path, path)
-            written.append(path.relative_to(output).as_posix())
-    return written, len(items) - len(written)
+        self._staged.clear()
+        self._superseded.clear()
+
+
+def _stage_unless_same(path: Path, data: bytes) -> Path | None:
+    """The temporary file holding ``data`` for ``path``; None when ``path`` holds it."""
+    if _holds(path, data):
+        return None
+    return stage(path, partial(_write, data=data))
 
 
 _INPUTS = re.compile(rb'<meta name="aggregator-inputs" content="([0-9a-f]{64})">')

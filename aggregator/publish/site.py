@@ -27,7 +27,7 @@ from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.chrome import BuildOutcome, PageChrome
 from aggregator.publish.clock import zone
 from aggregator.publish.faces import build_faces
-from aggregator.publish.files import carries_inputs, write_all_atomic
+from aggregator.publish.files import StagedSite, carries_inputs
 from aggregator.publish.fingerprint import BuildRecord, published_sizes, valid_until, write_record
 from aggregator.publish.inputs import read_inputs
 from aggregator.publish.json_feed import build_json_feed
@@ -106,16 +106,17 @@ def _build_site(
         for o in plan.outputs
         if isinstance(o, ArchiveMonth) and carries_inputs(out.dir / o.path, o.inputs)
     }
-    files = _render(env, settings, plan, kept, store)
-    files.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
-    files[KEPT_FILE] = kept_bytes(loaded.texts)
-    files.update(faces.files)
-    assets = plan_assets(settings, loaded.posts, files)
-    published = set(files) | kept | set(assets)
-    warn_missing_references(loaded.posts, settings.site.url, published)
     _make_folder(out.dir)
-    copied, same = copy_assets(out.dir, assets)
-    written, unchanged = write_all_atomic(out.dir, files)
+    with StagedSite(out.dir) as staged:
+        _render(env, settings, plan, kept, store, staged)
+        staged.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
+        staged.put(KEPT_FILE, kept_bytes(loaded.texts))
+        staged.update(faces.files)
+        assets = plan_assets(settings, loaded.posts, staged.names())
+        published = staged.names() | kept | set(assets)
+        warn_missing_references(loaded.posts, settings.site.url, published)
+        copied, same = copy_assets(out.dir, assets)
+        written, unchanged = staged.commit()
     prune_output(out.dir, published, settings.own.permalink)
     chrome = PageChrome(plan.base_feeds, plan.category_links, plan.updated)
     # A post that could not be read is reported by every build until it is fixed, and an
@@ -163,10 +164,12 @@ def _render(
     plan: SitePlan,
     kept: set[str],
     store: Store,
-) -> dict[str, bytes]:
-    """The bytes of every planned file but the archive pages in ``kept``, in plan order."""
+    files: StagedSite,
+) -> None:
+    """Render every planned file but the archive pages in ``kept`` into ``files``, in plan
+    order."""
     site = settings.site
-    files: dict[str, bytes] = {"style.css": read_stylesheet(env)}
+    files.put("style.css", read_stylesheet(env))
     blog_links: BlogLinks = {}
     for output in plan.outputs:
         if isinstance(output, ArchiveMonth):
@@ -177,30 +180,32 @@ def _render(
             rows = month_rows(output, headlines, plan.sources_by_id, blog_links)
             output = archive_page(output, rows, site)
         if isinstance(output, PageSpec):
-            files[output.path] = render_page(
-                env,
-                output.template,
-                site=site,
-                generated_at=plan.updated,
-                page_title=output.title,
-                feeds=[*plan.base_feeds, *output.extra_feeds],
-                category_links=list(plan.category_links),
-                page_url=page_url(site.url, output.path),
-                blog_pages=plan.blog_pages,
-                # A page's links are relative to where it lies, unless it says otherwise.
-                **{"root": "../" * output.path.count("/"), **output.context},
+            files.put(
+                output.path,
+                render_page(
+                    env,
+                    output.template,
+                    site=site,
+                    generated_at=plan.updated,
+                    page_title=output.title,
+                    feeds=[*plan.base_feeds, *output.extra_feeds],
+                    category_links=list(plan.category_links),
+                    page_url=page_url(site.url, output.path),
+                    blog_pages=plan.blog_pages,
+                    # A page's links are relative to where it lies, unless it says otherwise.
+                    **{"root": "../" * output.path.count("/"), **output.context},
+                ),
             )
         elif isinstance(output, FeedSpec):
             atom_url = urljoin(site.url, f"{output.stem}.xml")
             json_url = urljoin(site.url, f"{output.stem}.json")
             hubs = settings.websub.hubs
             info = FeedInfo(output.title, atom_url, output.updated, hubs)
-            files[f"{output.stem}.xml"] = build_atom(output.items, site, info)
+            files.put(f"{output.stem}.xml", build_atom(output.items, site, info))
             info = FeedInfo(output.title, json_url, output.updated, hubs)
-            files[f"{output.stem}.json"] = build_json_feed(output.items, site, info)
+            files.put(f"{output.stem}.json", build_json_feed(output.items, site, info))
         elif isinstance(output, OpmlSpec):
-            files[output.path] = build_opml(output.blogroll)
-    return files
+            files.put(output.path, build_opml(output.blogroll))
 
 
 def _make_folder(output: Path) -> None:
