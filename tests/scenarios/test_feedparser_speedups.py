@@ -1,5 +1,5 @@
-"""feedparser with the project's memoized URL joins and cheap copies gives exactly what plain
-feedparser gives, on feedparser's own corpus and on the benchmark's feeds."""
+"""feedparser with the project's memoized URL joins, cheap copies and direct key lookups gives
+exactly what plain feedparser gives, on feedparser's own corpus and on the benchmark's feeds."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def plain_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feedparser.mixin, "_urljoin", join.__wrapped__)
     monkeypatch.setattr(feedparser.mixin, "make_safe_absolute_uri", safe.__wrapped__)
     monkeypatch.delattr(FeedParserDict, "__deepcopy__")
+    monkeypatch.setattr(FeedParserDict, "__getitem__", FeedParserDict.__getitem__.__wrapped__)
 
 
 def test_the_speedups_are_installed_once_the_parser_is_imported() -> None:
@@ -62,6 +63,7 @@ def test_the_speedups_are_installed_once_the_parser_is_imported() -> None:
 
     assert hasattr(feedparser.urls._urljoin, "__wrapped__")
     assert "__deepcopy__" in vars(FeedParserDict)
+    assert hasattr(FeedParserDict.__getitem__, "__wrapped__")
     feedparser_speedups.install()  # again: nothing is wrapped twice
     assert not hasattr(feedparser.urls._urljoin.__wrapped__, "__wrapped__")
 
@@ -73,6 +75,7 @@ def test_feedparser_gives_the_same_result_with_and_without_the_speedups(
     fast = [parsed(body) for _, body in chosen]
     request.getfixturevalue("plain_feedparser")
     assert not hasattr(feedparser.urls._urljoin, "__wrapped__")
+    assert not hasattr(FeedParserDict.__getitem__, "__wrapped__")
     for (name, body), expected in zip(chosen, fast, strict=True):
         assert parsed(body) == expected, name
 
@@ -86,3 +89,21 @@ def test_a_copied_dict_is_a_deep_copy_whatever_it_holds() -> None:
     copied = copy.deepcopy(original)
     assert copied == original and type(copied) is FeedParserDict
     assert copied["tags"][0] is not inner and copied["tags"][0] == inner
+
+
+def test_aliases_and_computed_keys_are_still_looked_up_as_feedparser_does() -> None:
+    feedparser_speedups.install()
+    entry = FeedParserDict(
+        summary="Text",
+        tags=[FeedParserDict(term="garden")],
+        links=[FeedParserDict(rel="enclosure", href="http://127.0.0.1/a.mp3", type="audio/mpeg")],
+        published="2026-03-01",
+    )
+    assert entry["description"] == entry.description == "Text"
+    assert entry["category"] == "garden"
+    assert entry["enclosures"] == [{"href": "http://127.0.0.1/a.mp3", "type": "audio/mpeg"}]
+    assert "title" not in entry and entry.get("title") is None
+    with pytest.raises(KeyError):
+        entry["title"]
+    with pytest.warns(DeprecationWarning):
+        assert entry["updated"] == "2026-03-01"
