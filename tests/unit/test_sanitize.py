@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from aggregator.parse.sanitize import (
     excerpt,
     html_to_text,
     sanitize_html,
+    strip_control_characters,
     text_of_clean_html,
 )
 from tests.support.paths import DATA
@@ -424,3 +426,37 @@ def test_a_mathml_link_must_go_to_a_web_page() -> None:
     assert sanitize_html(fragment, base_url="https://blog.example/post/") == (
         '<math><mi href="https://blog.example/glossary#c">c</mi><mi>x</mi></math>'
     )
+
+
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+LONG = "A paragraph of plain words, long enough to take the fast path. " * 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "short\x01",
+        LONG,
+        LONG + "\x00\x08\x0b\x0c\x0e\x1f\x7f",
+        "\x01" + LONG + "é 日本 🛣️\x1f",
+        LONG + "\ufffe" + "\x02",
+        LONG + "\uffff",
+        LONG + "\ud800 a lone surrogate\x03",
+        LONG + "\t\n\r are kept",
+        "\x85 and \u2028 are XML characters " + LONG,
+    ],
+)
+def test_control_characters_xml_cannot_carry_are_removed_and_nothing_else(text: str) -> None:
+    assert strip_control_characters(text) == XML_INVALID.sub("", text)
+
+
+def test_control_characters_are_removed_from_any_text_as_the_definition_says() -> None:
+    rng = random.Random(20261203)
+    pool = [*range(0x20), 0x7F, 0x80, 0xE9, 0x2028, 0xD800, 0xFFFE, 0xFFFF, 0x1F6E3]
+    for _ in range(3000):
+        text = "".join(
+            chr(rng.choice(pool) if rng.random() < 0.2 else rng.randrange(0x20, 0x7F))
+            for _ in range(rng.randrange(200))
+        )
+        assert strip_control_characters(text) == XML_INVALID.sub("", text), repr(text)
