@@ -29,6 +29,7 @@ from aggregator.store import Store
 from aggregator.store.schema import EntryRow, SourceRow
 
 sys.path.insert(0, str(Path(__file__).parent))
+import machine
 from installed import compiled_env
 from tree_memory import TreeMemory
 
@@ -188,6 +189,7 @@ def main() -> None:
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="aggregator-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
+        machine.report("before")
         started = time.perf_counter()
         config = fill(root, args.sources, args.entries)
         print(f"store: {args.entries} entries, {args.sources} sources, "
@@ -209,6 +211,7 @@ def main() -> None:
         ok = full <= 3 and again <= 1 and rss <= 250
         print("targets for the whole command (build ≤ 3 s, rebuild ≤ 1 s, ≤ 250 MB):",
               "met" if ok else "NOT met")  # fmt: skip
+        machine.report("after")
     finally:
         for old in root.glob("public.old-*"):
             shutil.rmtree(old, ignore_errors=True)

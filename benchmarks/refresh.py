@@ -28,6 +28,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 sys.path.insert(0, str(Path(__file__).parent))
+import machine
 from feedsite import FeedSite
 from installed import compiled_env
 from tree_memory import TreeMemory
@@ -214,6 +215,7 @@ def main() -> None:
         main_workers(args)
         return
 
+    machine.report("before")
     print(f"generating and serving {args.n} feeds on {args.hosts} loopback addresses…", flush=True)
     started = time.perf_counter()
     with FeedSite(args.n, args.seed, args.hosts, args.port) as site:
@@ -251,6 +253,7 @@ def main() -> None:
                 f" {theirs.wall / ours_f.wall:>7.1f}×"
             )
         print(line)
+    machine.report("after")
 
 
 if __name__ == "__main__":
