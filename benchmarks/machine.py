@@ -12,17 +12,18 @@ from __future__ import annotations
 import time
 
 
-def reference_seconds() -> float:
-    """Seconds this process takes for 10⁷ additions in a pure-Python loop (best of 3)."""
-    best = float("inf")
-    for _ in range(3):
+def reference_seconds(runs: int = 3) -> list[float]:
+    """Seconds this process takes, each time, for 10⁷ additions in a pure-Python loop."""
+    times = []
+    for _ in range(runs):
         started = time.perf_counter()
         total = 0
         for n in range(10_000_000):
             total += n
-        best = min(best, time.perf_counter() - started)
-    return best
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def report(when: str) -> None:
-    print(f"reference loop {when}: {reference_seconds():.2f} s (10⁷ additions, best of 3)")
+    times = reference_seconds()
+    print(f"reference loop {when}: {min(times):.2f}–{max(times):.2f} s (10⁷ additions, 3 runs)")
