@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 import shutil
 import string
+import time
 from pathlib import Path
 
 #: Folders whose every file the build owns; files it no longer writes there are removed.
 MANAGED_DIRS = ("posts", "page", "archive", "tags", "category", "icons")
+#: A build's temporary file younger than this may belong to another build writing into the
+#: same folder (``aggregator build`` while the service builds); an older one was left by a
+#: build that was killed.
+IN_FLIGHT_SECONDS = 3600
 
 
 def prune_output(output: Path, keep: set[str], permalink: str) -> None:
@@ -25,12 +30,22 @@ def _prune(output: Path, keep: set[str]) -> None:
             continue
         for path in sorted(top.rglob("*"), reverse=True):
             name = path.relative_to(output).as_posix()
-            if path.is_file() and name not in keep:
+            if path.is_file() and name not in keep and not _in_flight(path):
                 path.unlink(missing_ok=True)
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
         if not any(top.iterdir()):
             top.rmdir()
+
+
+def _in_flight(path: Path) -> bool:
+    """Whether ``path`` is a temporary file (``files.stage``) another build may be writing."""
+    if not (path.name.startswith(".") and path.name.endswith(".tmp")):
+        return False
+    try:
+        return time.time() - path.stat().st_mtime < IN_FLIGHT_SECONDS
+    except OSError:
+        return False
 
 
 def _prune_posts(output: Path, pages: set[str], pattern: str) -> None:

@@ -114,3 +114,18 @@ def test_no_temporary_files_are_left_behind(built: Site) -> None:
     hidden = sorted(p.name for p in built.output.rglob("*") if p.name.startswith("."))
     # The records of the last build and of the posts' last good versions; no temp file.
     assert hidden == sorted([RECORD_FILE, KEPT_FILE])
+
+
+def test_another_builds_temporary_file_is_left_alone_and_a_stale_one_removed(built: Site) -> None:
+    archive = next(p for p in (built.output / "archive").rglob("index.html"))
+    in_flight = archive.with_name(".index.html.inflight.tmp")
+    in_flight.write_text("another build is writing this")
+    stale = archive.with_name(".index.html.crashed1.tmp")
+    stale.write_text("left by a build that was killed")
+    two_hours_ago = stale.stat().st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    (built.posts / "hello-hugo.md").unlink()  # something new, so that the build runs
+
+    assert built.cli("build") == 0
+    assert in_flight.exists()
+    assert not stale.exists()
