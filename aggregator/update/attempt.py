@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
     Executor,
@@ -97,7 +98,12 @@ class _LazyPool:
     def executor(self) -> Executor:
         with self._lock:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self._processes, mp_context=_context())
+                self._executor = ProcessPoolExecutor(
+                    self._processes,
+                    mp_context=_context(),
+                    initializer=_end_with,
+                    initargs=(os.getpid(),),
+                )
             return self._executor
 
     def shutdown(self) -> None:
@@ -105,6 +111,29 @@ class _LazyPool:
             if self._executor is not None:
                 # Waiting reaps the idle workers, so their CPU time is accounted to us.
                 self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+#: How often a parse worker looks whether the process it parses for is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _end_with(parent: int) -> None:
+    """Make this parse worker end soon after the process it parses for is gone.
+
+    A process killed outright (``kill -9``, the out-of-memory killer) cannot shut its
+    pool down, and a worker would wait for work forever, and keep the fork server
+    alive with it: both are left behind for good. The worker's parent is the fork
+    server, not that process, so it watches the process by its id."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            try:
+                os.kill(parent, 0)
+            except (ProcessLookupError, PermissionError):  # gone, or its id reused by another user
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -26,6 +26,29 @@ def published_files_are_whole(output: Path) -> None:
             etree.fromstring(path.read_bytes())  # raises on a cut-off document
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux's ``/proc``): the fork server and the parse workers."""
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for tasks in Path(f"/proc/{stack.pop()}/task").glob("*/children"):
+            try:
+                children = {int(child) for child in tasks.read_text().split()}
+            except OSError:
+                continue
+            stack.extend(children - found)
+            found |= children
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def test_kill_9_mid_refresh_then_restart(
     tmp_path: Path, feed_server: FeedServer, database_url: str
 ) -> None:
@@ -56,6 +79,7 @@ def test_kill_9_mid_refresh_then_restart(
             ((stored,),) = site.query("SELECT count(*) FROM entries")
             time.sleep(0.05)
         assert 0 < stored < 2 * n, f"could not catch the refresh in the middle ({stored} stored)"
+        below = descendants(first.process.pid)
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=10)
     finally:
@@ -63,6 +87,13 @@ def test_kill_9_mid_refresh_then_restart(
             first.process.kill()
     published_files_are_whole(site.output)
     fetched_before = {r.path for r in feed_server.seen}
+    # Nothing it started outlives it: the parse workers see it gone and end, and so does
+    # the fork server they kept alive.
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert below, "the service had started no process to parse with"
+    assert not [pid for pid in below if alive(pid)], "processes of the killed service live on"
 
     # The delay was there to catch the first run mid-refresh; the second only has to finish.
     for route in feed_server.routes.values():
