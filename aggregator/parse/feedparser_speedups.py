@@ -63,7 +63,8 @@ _getitem.__wrapped__ = _PLAIN_GETITEM  # type: ignore[attr-defined]
 
 
 def install() -> None:
-    """Put the memoized joins and the copy in place; calling it again changes nothing."""
+    """Put the memoized joins, the copy and the lookup in place; calling it again changes
+    nothing."""
     if hasattr(feedparser.urls._urljoin, "cache_info"):  # already memoized
         return
     join = functools.lru_cache(JOINS_REMEMBERED)(feedparser.urls._urljoin)

@@ -13,6 +13,9 @@ from typing import BinaryIO
 
 from aggregator.errors import PublishError
 
+#: How ``stage`` names its temporary files: ``.index.html.k3j9x2ab.tmp`` beside ``index.html``.
+_TEMPORARY_PREFIX, _TEMPORARY_SUFFIX = ".", ".tmp"
+
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temp file and a rename; False if unchanged.
@@ -20,45 +23,41 @@ def write_atomic(path: Path, data: bytes) -> bool:
     A file whose bytes are already right is left alone (mtime too), so a
     rebuild with nothing new touches nothing and HTTP caches stay valid.
     """
+    if _holds(path, data):
+        return False
     try:
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        os.replace(stage(path, partial(_write, data=data)), path)
     except OSError as exc:
         raise PublishError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return True
 
 
-def stage(target: Path, write: Callable[[BinaryIO], object], *, sync: bool = True) -> Path:
+def stage(target: Path, write: Callable[[BinaryIO], object]) -> Path:
     """A temporary file beside ``target`` holding what ``write`` put in it, readable by
-    all, and on disk unless ``sync`` is False (the caller then ``fsync``s it): the first
-    phase of an all-or-nothing write (``os.replace`` is the second). A failure leaves no
-    temporary file behind."""
+    all and on disk: the first phase of an all-or-nothing write (``os.replace`` is the
+    second). A failure leaves no temporary file behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(
+        dir=target.parent,
+        prefix=f"{_TEMPORARY_PREFIX}{target.name}.",
+        suffix=_TEMPORARY_SUFFIX,
+    )
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether ``path`` is named as ``stage`` names its temporary files."""
+    return path.name.startswith(_TEMPORARY_PREFIX) and path.name.endswith(_TEMPORARY_SUFFIX)
 
 
 def _write(handle: BinaryIO, data: bytes) -> None:

@@ -8,6 +8,8 @@ import string
 import time
 from pathlib import Path
 
+from aggregator.publish.files import is_temporary
+
 #: Folders whose every file the build owns; files it no longer writes there are removed.
 MANAGED_DIRS = ("posts", "page", "archive", "tags", "category", "icons")
 #: A build's temporary file younger than this may belong to another build writing into the
@@ -40,7 +42,7 @@ def _prune(output: Path, keep: set[str]) -> None:
 
 def _in_flight(path: Path) -> bool:
     """Whether ``path`` is a temporary file (``files.stage``) another build may be writing."""
-    if not (path.name.startswith(".") and path.name.endswith(".tmp")):
+    if not is_temporary(path):
         return False
     try:
         return time.time() - path.stat().st_mtime < IN_FLIGHT_SECONDS
