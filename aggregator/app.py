@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from aggregator.blogroll import load_blogroll
 from aggregator.errors import AggregatorError, Stopping, StoreError
-from aggregator.metrics import Metrics
 from aggregator.models import Blogroll, BlogrollWarning, RefreshOutcome
 from aggregator.settings import Settings
 from aggregator.store import Store, SyncOutcome
@@ -25,6 +24,7 @@ from aggregator.websub.publisher import HubPings
 
 if TYPE_CHECKING:
     from aggregator.fetch.http import Fetcher
+    from aggregator.metrics import Metrics
     from aggregator.publish.chrome import BuildOutcome, PageChrome
     from aggregator.update.pipeline import Clock
     from aggregator.update.worker import Worker
@@ -40,12 +40,25 @@ def utcnow() -> datetime:
 class App:
     """One site: its settings, store and fetcher, and the refresh and build jobs."""
 
-    def __init__(self, settings: Settings, clock: Clock = utcnow, *, upgrade: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock = utcnow,
+        *,
+        upgrade: bool = True,
+        metrics: bool = True,
+    ) -> None:
+        """Without ``upgrade`` nothing connects yet: the service retries the database
+        itself. Without ``metrics`` nothing is counted: a one-shot command ends before
+        anything could read them, and need not load the metrics library."""
         self.settings = settings
         self.clock = clock
-        # Without ``upgrade`` nothing connects yet: the service retries the database itself.
         self.store = Store.open(settings.database.url, upgrade=upgrade)
-        self.metrics = Metrics()
+        self.metrics: Metrics | None = None
+        if metrics:
+            from aggregator.metrics import Metrics
+
+            self.metrics = Metrics()
         self._fetcher: Fetcher | None = None
         self._fetcher_lock = threading.Lock()
         #: Pings owed to the ``[websub] hubs`` for feeds a build changed.
@@ -88,10 +101,15 @@ class App:
         loads no HTTP client at all."""
         with self._fetcher_lock:
             if self._fetcher is None:
-                from aggregator.fetch.timed import TimedFetcher
-
                 settings = self.settings
-                self._fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
+                if self.metrics is None:
+                    from aggregator.fetch.http import Fetcher
+
+                    self._fetcher = Fetcher(settings.fetch, settings.site.url)
+                else:
+                    from aggregator.fetch.timed import TimedFetcher
+
+                    self._fetcher = TimedFetcher(settings.fetch, settings.site.url, self.metrics)
             return self._fetcher
 
     def close(self) -> None:
@@ -162,7 +180,8 @@ class App:
                 stop=self.stop,
                 progress=progress,
             )
-            self.metrics.refreshed(outcome)
+            if self.metrics is not None:
+                self.metrics.refreshed(outcome)
             self.prune()
             return outcome
 
@@ -222,7 +241,8 @@ class App:
                 from aggregator.publish.site import build_site
 
                 outcome = build_site(self.settings, self.store, now, fingerprint)
-        self.metrics.last_build.set_to_current_time()
+        if self.metrics is not None:
+            self.metrics.last_build.set_to_current_time()
         self.page_chrome = outcome.chrome
         # ``/healthz`` reports them until a build reads every post.
         self.post_errors = tuple(str(error) for error in outcome.post_errors)

@@ -160,10 +160,11 @@ def _setup_logging(verbose: int, default: int, log_format: str = "human") -> Non
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
 
 
-def _app(settings: Settings, *, upgrade: bool = True) -> Any:
+def _app(settings: Settings, *, upgrade: bool = True, metrics: bool = False) -> Any:
+    """The app of one command; only a command that serves ``/metrics`` counts anything."""
     from aggregator.app import App
 
-    return App(settings, upgrade=upgrade)
+    return App(settings, upgrade=upgrade, metrics=metrics)
 
 
 def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
@@ -373,6 +374,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.service import run_service
 
     # The database is connected by the service, with retries: the site is served meanwhile.
-    app = _app(settings, upgrade=False)
+    app = _app(settings, upgrade=False, metrics=True)
     app.role = args.role
     return run_service(app)

@@ -109,7 +109,7 @@ def cmd_blogroll_suggest(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.app import App
     from aggregator.fetch.recommendations import site_suggestions
 
-    with App(settings) as app:
+    with App(settings, metrics=False) as app:
         found = site_suggestions(settings, app.store, app.clock(), app.fetcher.fetch)
     chosen = found[: max(args.limit, 0)]
     if args.json:
@@ -130,7 +130,7 @@ def cmd_blogroll_export(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.format == "opml":
         # OPML names feeds: the ones discovery found for homepages too.
-        with App(settings) as app:
+        with App(settings, metrics=False) as app:
             data = build_opml(app.blogroll_with_known_feeds())
     else:
         blogroll = load_blogroll(settings.blogroll.file)
@@ -208,7 +208,7 @@ def cmd_discover(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_blogroll_sync(settings: Settings, args: argparse.Namespace) -> int:
     from aggregator.app import App
 
-    with App(settings) as app:
+    with App(settings, metrics=False) as app:
         blogroll, outcome = app.sync_blogroll(allow_empty=args.allow_empty)
     print_warnings(settings, blogroll.warnings)
     print(f"blogroll: {outcome.added} added, {outcome.retired} retired, {outcome.kept} kept")

@@ -128,7 +128,8 @@ def run_service(app: App) -> int:
             h = app.store.health()
         except AggregatorError as exc:
             return {"status": "degraded", "database": str(exc), "last_error": app.last_cycle_error}
-        app.metrics.sources_failing.set(h.sources_failed)
+        if app.metrics is not None:
+            app.metrics.sources_failing.set(h.sources_failed)
         status = "starting" if database_error else "degraded" if app.post_errors else "ok"
         return {
             "status": status,
@@ -156,7 +157,7 @@ def run_service(app: App) -> int:
 
     def metrics() -> bytes:
         health()  # refreshes the gauge of failing sources
-        rendered: bytes = app.metrics.render()
+        rendered: bytes = app.metrics.render() if app.metrics is not None else b""
         return rendered
 
     def build_after_push() -> None:
