@@ -3,6 +3,7 @@ current folder, output into a closed pipe, a host name without a scheme."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,6 +55,41 @@ def test_output_into_a_closed_pipe_ends_quietly(site: Site, feed_server: FeedSer
     assert b"Traceback" not in err, err.decode()
     assert b"BrokenPipe" not in err
     assert producer.returncode == 0
+
+
+def test_buffered_output_and_logs_all_reach_the_pipe_before_the_command_exits(
+    site: Site, feed_server: FeedServer
+) -> None:
+    # The command exits without the interpreter's teardown: what it buffered still goes out.
+    feeds = [
+        (f"Blog {n}", f"https://b{n}.example/", feed_server.url(f"/{n}.xml")) for n in range(300)
+    ]
+    site.write_blogroll(feeds)
+    env = {**os.environ, "PYTHONUNBUFFERED": "0"}
+    env.pop("AGGREGATOR_DATABASE_URL", None)
+    base = [sys.executable, "-m", "aggregator", "--config", str(site.config)]
+
+    synced = subprocess.run(
+        [*base, "blogroll", "sync", "-vv"], cwd=REPO, env=env, capture_output=True, timeout=60
+    )
+    listed = subprocess.run(
+        [*base, "status", "--json"], cwd=REPO, env=env, capture_output=True, timeout=60
+    )
+    missing = subprocess.run(
+        [*base[:-1], str(site.root / "missing.toml"), "status"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert synced.returncode == 0, synced.stderr.decode()
+    assert b"blogroll: 300 added" in synced.stdout
+    assert synced.stderr.strip(), "the log lines asked for with -vv"
+    assert listed.returncode == 0
+    assert len(json.loads(listed.stdout)) == 300
+    assert missing.returncode == 1
+    assert b"missing.toml" in missing.stderr
 
 
 def test_discover_takes_a_bare_host_as_https_and_fails_without_a_feed(
