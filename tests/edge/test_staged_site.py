@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from aggregator.errors import PublishError
-from aggregator.publish.files import StagedSite
+from aggregator.publish import files
+from aggregator.publish.files import StagedSite, put_on_disk, stage
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -82,3 +83,18 @@ def test_a_file_that_cannot_be_written_fails_the_commit_and_changes_nothing(
     assert "posts" in message
     assert "the previously published site is unchanged" in message
     assert tree(published) == before
+
+
+def test_staged_files_are_put_on_disk_together_or_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Linux flushes the whole file system in one call; elsewhere each file is flushed.
+    names = [tmp_path / "a.html", tmp_path / "b" / "c.html"]
+    staged = [stage(name, lambda handle: handle.write(b"pear"), flush=False) for name in names]
+    put_on_disk(tmp_path, staged)
+    monkeypatch.setattr(files, "_syncfs", lambda: None)
+    put_on_disk(tmp_path, staged)
+
+    assert [path.read_bytes() for path in staged] == [b"pear", b"pear"]
+    with pytest.raises(FileNotFoundError):
+        put_on_disk(tmp_path, [tmp_path / "gone.html"])
