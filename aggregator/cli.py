@@ -39,9 +39,15 @@ def exit_without_teardown(status: int) -> NoReturn:
     """Exit with ``status`` once the exit handlers have run, skipping the interpreter's
     teardown: freeing every module and object one by one takes a tenth of a second, a
     tenth of a refresh with nothing new, and nobody sees it. A command that leaves a
-    thread or a child process running exits the usual way, which waits for them."""
+    thread or a child process running exits the usual way, which waits for them, and so
+    does a command run under a profiler or a tracer, which reports after it returns."""
     multiprocessing = sys.modules.get("multiprocessing")
-    if threading.active_count() > 1 or (multiprocessing and multiprocessing.active_children()):
+    if (
+        threading.active_count() > 1
+        or (multiprocessing and multiprocessing.active_children())
+        or sys.getprofile() is not None
+        or sys.gettrace() is not None
+    ):
         raise SystemExit(status)
     # Logging's flush, temporary folders' removal, the parse pool's fork server's stop.
     atexit._run_exitfuncs()

@@ -92,6 +92,23 @@ def test_buffered_output_and_logs_all_reach_the_pipe_before_the_command_exits(
     assert b"missing.toml" in missing.stderr
 
 
+def test_a_command_run_under_a_profiler_still_gets_its_report_written(site: Site) -> None:
+    profile = site.root / "status.prof"
+    env = {k: v for k, v in os.environ.items() if k != "AGGREGATOR_DATABASE_URL"}
+    command = ["-m", "aggregator", "--config", str(site.config), "status"]
+
+    ran = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), *command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert ran.returncode == 0, ran.stderr.decode()
+    assert profile.stat().st_size > 0
+
+
 def test_discover_takes_a_bare_host_as_https_and_fails_without_a_feed(
     site: Site, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
