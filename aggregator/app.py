@@ -229,9 +229,10 @@ class App:
     def build(self, *, log_post_errors: bool = True) -> BuildOutcome:
         """Write the site; post files that cannot be read keep their last good version
         (see ``posts.kept``) and are logged once (the CLI prints them itself instead)."""
+        from aggregator.publish.files import one_build_at_a_time
         from aggregator.publish.fingerprint import site_fingerprint, unchanged_outcome
 
-        with self._turn():
+        with self._turn(), one_build_at_a_time(self.settings.output.dir):
             now = self.clock()
             fingerprint = site_fingerprint(self.settings, self.store)
             outcome = unchanged_outcome(self.settings.output.dir, fingerprint, now)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import ctypes
+import fcntl
 import functools
+import logging
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from aggregator.errors import PublishError
+
+log = logging.getLogger(__name__)
 
 #: How ``stage`` names its temporary files: ``.index.html.k3j9x2ab.tmp`` beside ``index.html``.
 _TEMPORARY_PREFIX, _TEMPORARY_SUFFIX = ".", ".tmp"
@@ -76,6 +81,8 @@ def put_on_disk(folder: Path, paths: Sequence[Path]) -> None:
         fd = os.open(folder, os.O_RDONLY)
         try:
             if syncfs(fd) != 0:
+                import ctypes
+
                 code = ctypes.get_errno()
                 raise OSError(code, os.strerror(code), str(folder))
         finally:
@@ -94,10 +101,50 @@ def _syncfs() -> Callable[[int], int] | None:
     """The C library's ``syncfs``, where there is one."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         return ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
         return None
+
+
+#: How long a build waits for another one in the same output folder before it gives up.
+BUILD_WAIT_SECONDS = 600.0
+
+
+@contextmanager
+def one_build_at_a_time(output: Path, wait: float = BUILD_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the output folder for one build, across processes (``aggregator build`` while
+    the service builds): two builds renaming and pruning files in one folder at once
+    could leave a mix of both. A second build waits for the first, then runs; it
+    usually finds that nothing is left to do. The lock is the folder itself (``flock``
+    on it), so no lock file lies among the published ones."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        fd = os.open(output, os.O_RDONLY)
+    except OSError as exc:
+        raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
+    try:
+        deadline = time.monotonic() + wait
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PublishError(
+                        f"{output}: another build has held this output folder for more "
+                        f"than {wait:g} s; this build stopped without writing anything"
+                    ) from None
+                if not waiting:
+                    log.warning("waiting for another build of %s to end", output)
+                    waiting = True
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
 
 
 def is_temporary(path: Path) -> bool:
