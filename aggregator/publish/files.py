@@ -142,6 +142,11 @@ def one_build_at_a_time(output: Path, wait: float = BUILD_WAIT_SECONDS) -> Itera
                     log.warning("waiting for another build of %s to end", output)
                     waiting = True
                 time.sleep(0.05)
+            except OSError as exc:
+                # A file system that cannot lock a folder (some network ones): build as
+                # before, unguarded, rather than not at all.
+                log.warning("%s: cannot be locked for the build (%s)", output, exc.strerror)
+                break
         yield
     finally:
         os.close(fd)  # and with it the lock

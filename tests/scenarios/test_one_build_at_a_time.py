@@ -4,6 +4,7 @@ mix of both sites."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from aggregator.errors import PublishError
+from aggregator.publish import files
 from aggregator.publish.files import one_build_at_a_time
 from tests.support.feeds import FeedItem, rss2_feed
 from tests.support.paths import REPO
@@ -58,3 +60,19 @@ def test_a_build_that_waits_too_long_stops_and_names_the_folder(site: Site) -> N
     assert str(site.output) in message and "another build" in message
     with one_build_at_a_time(site.output, wait=0.2):  # released with the first
         pass
+
+
+def test_a_folder_that_cannot_be_locked_is_built_unguarded_with_a_warning(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As on a network file system without locks on folders.
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(files.fcntl, "flock", no_locks)
+    entered = False
+    with one_build_at_a_time(site.output):
+        entered = True
+
+    assert entered
+    assert str(site.output) in caplog.text and "cannot be locked" in caplog.text
