@@ -70,9 +70,9 @@ def put_on_disk(folder: Path, paths: Sequence[Path]) -> None:
     """Put the files ``paths``, all on the file system of ``folder``, on disk.
 
     Flushed one by one, each file waits for its own journal commit: on a site of a
-    thousand pages that took a second. Linux's ``syncfs`` flushes the whole file
-    system in one go, and like ``fsync`` it reports a write that failed; elsewhere
-    each file is flushed in turn.
+    thousand pages that took up to two thirds of a second. Linux's ``syncfs`` flushes
+    the whole file system in one go and, like ``fsync``, reports a write that failed
+    (since Linux 5.8); elsewhere each file is flushed in turn.
     """
     if not paths:
         return
