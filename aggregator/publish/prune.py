@@ -13,15 +13,26 @@ from aggregator.publish.files import is_temporary
 #: Folders whose every file the build owns; files it no longer writes there are removed.
 MANAGED_DIRS = ("posts", "page", "archive", "tags", "category", "icons")
 #: A build's temporary file younger than this may belong to another build writing into the
-#: same folder (``aggregator build`` while the service builds); an older one was left by a
-#: build that was killed.
+#: same folder (builds wait for each other, but not on a file system that cannot lock the
+#: folder); an older one was left by a build that was killed.
 IN_FLIGHT_SECONDS = 3600
 
 
 def prune_output(output: Path, keep: set[str], permalink: str) -> None:
-    """Remove stale files in the managed folders, and pages of posts that are gone."""
+    """Remove stale files in the managed folders, pages of posts that are gone, and
+    temporary files that killed builds left anywhere in the output."""
     _prune(output, keep)
     _prune_posts(output, {name.rpartition("/")[0] + "/" for name in keep}, permalink)
+    _prune_left_behind(output)
+
+
+def _prune_left_behind(output: Path) -> None:
+    """Remove the temporary files (``files.stage``) that a build killed before its commit
+    left, wherever they lie: in a folder the build does not manage (the root, a blog's
+    page, a copied static file) nothing else would ever remove them."""
+    for path in output.rglob(".*.tmp"):
+        if is_temporary(path) and path.is_file() and not _in_flight(path):
+            path.unlink(missing_ok=True)
 
 
 def _prune(output: Path, keep: set[str]) -> None:

@@ -129,3 +129,25 @@ def test_another_builds_temporary_file_is_left_alone_and_a_stale_one_removed(bui
     assert built.cli("build") == 0
     assert in_flight.exists()
     assert not stale.exists()
+
+
+def test_temporary_files_a_killed_build_left_outside_the_managed_folders_are_removed(
+    built: Site,
+) -> None:
+    blog_page = next((built.output / "blogs").rglob("index.html"))
+    left = [
+        built.output / ".index.html.killed01.tmp",
+        blog_page.with_name(".index.html.killed02.tmp"),
+        built.output / ".feed.xml.killed03.tmp",
+    ]
+    young = built.output / ".feed.json.writing.tmp"
+    for path in [*left, young]:
+        path.write_text("half a file")
+    two_hours_ago = young.stat().st_mtime - 7200
+    for path in left:
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    (built.posts / "hello-hugo.md").unlink()  # something new, so that the build runs
+
+    assert built.cli("build") == 0
+    assert [path.exists() for path in left] == [False, False, False]
+    assert young.exists()
