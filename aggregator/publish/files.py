@@ -109,6 +109,14 @@ def _syncfs() -> Callable[[int], int] | None:
         return None
 
 
+def make_output_folder(output: Path) -> None:
+    """The output folder, made if missing; one that cannot be made is a PublishError."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
+
+
 #: How long a build waits for another one in the same output folder before it gives up.
 BUILD_WAIT_SECONDS = 600.0
 
@@ -120,11 +128,11 @@ def one_build_at_a_time(output: Path, wait: float = BUILD_WAIT_SECONDS) -> Itera
     could leave a mix of both. A second build waits for the first, then runs; it
     usually finds that nothing is left to do. The lock is the folder itself (``flock``
     on it), so no lock file lies among the published ones."""
+    make_output_folder(output)
     try:
-        output.mkdir(parents=True, exist_ok=True)
         fd = os.open(output, os.O_RDONLY)
     except OSError as exc:
-        raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
+        raise PublishError(f"{output}: cannot open output folder: {exc.strerror}") from None
     try:
         deadline = time.monotonic() + wait
         waiting = False
@@ -221,20 +229,19 @@ class StagedSite:
         """Put every changed file in place: (names written, in the order given; number
         unchanged)."""
         try:
-            staged = [path for future in self._staged.values() if (path := future.result())]
-            put_on_disk(self.output, staged)
+            changed = {
+                name: path for name, future in self._staged.items() if (path := future.result())
+            }
+            put_on_disk(self.output, list(changed.values()))
         except OSError as exc:
             where = exc.filename or self.output
             raise PublishError(
                 f"{where}: cannot write the site: {exc.strerror or exc}; "
                 "the previously published site is unchanged"
             ) from None
-        written = []
-        for name, future in self._staged.items():
-            tmp_path = future.result()
-            if tmp_path is not None:
-                os.replace(tmp_path, self.output / name)
-                written.append(name)
+        for name, tmp_path in changed.items():
+            os.replace(tmp_path, self.output / name)
+        written = list(changed)
         unchanged = len(self._staged) - len(written)
         self._staged.clear()
         self.discard()  # what a later ``put`` superseded

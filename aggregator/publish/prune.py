@@ -22,16 +22,23 @@ def prune_output(output: Path, keep: set[str], permalink: str) -> None:
     """Remove stale files in the managed folders, pages of posts that are gone, and
     temporary files that killed builds left anywhere in the output."""
     _prune(output, keep)
-    _prune_posts(output, {name.rpartition("/")[0] + "/" for name in keep}, permalink)
-    _prune_left_behind(output)
+    root = output.resolve()
+    if not root.is_dir():
+        return
+    # One walk of the whole output for the post pages and the temporary files.
+    everything = list(root.rglob("*"))
+    _prune_left_behind([path for path in everything if is_temporary(path)])
+    pages = {name.rpartition("/")[0] + "/" for name in keep}
+    indexes = [path for path in everything if path.name == "index.html"]
+    _prune_posts(root, pages, permalink, indexes)
 
 
-def _prune_left_behind(output: Path) -> None:
+def _prune_left_behind(temporary: list[Path]) -> None:
     """Remove the temporary files (``files.stage``) that a build killed before its commit
     left, wherever they lie: in a folder the build does not manage (the root, a blog's
     page, a copied static file) nothing else would ever remove them."""
-    for path in output.rglob(".*.tmp"):
-        if is_temporary(path) and path.is_file() and not _in_flight(path):
+    for path in temporary:
+        if path.is_file() and not _in_flight(path):
             path.unlink(missing_ok=True)
 
 
@@ -61,17 +68,15 @@ def _in_flight(path: Path) -> bool:
         return False
 
 
-def _prune_posts(output: Path, pages: set[str], pattern: str) -> None:
-    """Remove pages of posts that no longer exist (deleted, or turned back into drafts).
+def _prune_posts(root: Path, pages: set[str], pattern: str, indexes: list[Path]) -> None:
+    """Remove pages of posts that no longer exist (deleted, or turned back into drafts):
+    of the ``index.html`` files under ``root``, those whose folder is not in ``pages``.
 
     A page is a post page when its folder matches the permalink pattern. Pages
     under an earlier pattern are left alone, so that old links keep working.
     """
     shape = _pattern_regex(pattern)
-    root = output.resolve()
-    if not root.is_dir():
-        return
-    for index in sorted(root.rglob("index.html")):
+    for index in sorted(indexes):
         folder = index.parent
         local = folder.relative_to(root).as_posix() + "/"
         if local in pages or not shape.fullmatch(local):

@@ -12,13 +12,11 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urljoin
 
 from jinja2 import Environment
 
 from aggregator.blogroll import build_opml
-from aggregator.errors import PublishError
 from aggregator.posts import load_posts
 from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, BlogLinks, month_rows
@@ -27,7 +25,7 @@ from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.chrome import BuildOutcome, PageChrome
 from aggregator.publish.clock import zone
 from aggregator.publish.faces import build_faces
-from aggregator.publish.files import StagedSite, carries_inputs
+from aggregator.publish.files import StagedSite, carries_inputs, make_output_folder
 from aggregator.publish.fingerprint import BuildRecord, published_sizes, valid_until, write_record
 from aggregator.publish.inputs import read_inputs
 from aggregator.publish.json_feed import build_json_feed
@@ -106,7 +104,7 @@ def _build_site(
         for o in plan.outputs
         if isinstance(o, ArchiveMonth) and carries_inputs(out.dir / o.path, o.inputs)
     }
-    _make_folder(out.dir)
+    make_output_folder(out.dir)
     with StagedSite(out.dir) as staged:
         _render(env, settings, plan, kept, store, staged)
         staged.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
@@ -206,10 +204,3 @@ def _render(
             files.put(f"{output.stem}.json", build_json_feed(output.items, site, info))
         elif isinstance(output, OpmlSpec):
             files.put(output.path, build_opml(output.blogroll))
-
-
-def _make_folder(output: Path) -> None:
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PublishError(f"{output}: cannot create output folder: {exc.strerror}") from None
