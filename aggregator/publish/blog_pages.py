@@ -8,8 +8,9 @@ entries: the newest ones and every one the river shows, so that the river's
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -95,18 +96,17 @@ def blog_entries(newest: Sequence[StoredEntry], shown: Sequence[StoredEntry]) ->
     return sorted(chosen.values(), key=lambda e: (e.published, e.id), reverse=True)
 
 
-#: Turns a blog's stored entries into what its page lists.
-ToEntries = Callable[[Sequence[StoredEntry]], list[BlogEntry]]
-
-
 @dataclass(frozen=True)
 class BlogPageSpec:
-    """The parts ``plan`` turns into a ``PageSpec``: kept apart so this module stays pure
-    of the plan's types."""
+    """The parts ``plan`` turns into a page: kept apart so this module stays pure of the
+    plan's types. ``entries`` are still stored entries: they become ``BlogEntry`` lines
+    only when the page is rendered, which a rebuild skips for a page that has not changed."""
 
     path: str
     title: str
-    context: dict[str, object]
+    view: BlogView
+    page: BlogPage
+    entries: tuple[StoredEntry, ...]
 
 
 def plan_blog_pages(
@@ -114,7 +114,6 @@ def plan_blog_pages(
     pages: dict[int, BlogPage],
     newest: dict[int, tuple[StoredEntry, ...]],
     shown: Sequence[StoredEntry],
-    to_entries: ToEntries,
     site_title: str,
 ) -> list[BlogPageSpec]:
     """One page per blog on the blogroll."""
@@ -123,15 +122,40 @@ def plan_blog_pages(
         shown_by_blog.setdefault(entry.source_id, []).append(entry)
     specs = []
     for view in views:
-        page = pages[view.source_id]
         entries = blog_entries(
             newest.get(view.source_id, ()), shown_by_blog.get(view.source_id, ())
         )
         specs.append(
             BlogPageSpec(
-                page.path,
+                pages[view.source_id].path,
                 f"{view.title} · {site_title}",
-                {"blog": view, "page": page, "items": to_entries(entries), "active": "blogroll"},
+                view,
+                pages[view.source_id],
+                tuple(entries),
             )
         )
     return specs
+
+
+def blog_inputs(
+    shared: str, spec: BlogPageSpec, face: object, summary_length: int | None, full: bool
+) -> str:
+    """The digest of everything ``spec``'s page is rendered from: the site-wide ``shared``
+    part, the blog, its chart, its ``face`` and its entries as the page shows them (their
+    content only when the page shows it ``full``)."""
+    h = hashlib.sha256(
+        "\x1f".join(
+            (shared, repr(spec.view), repr(spec.page), repr(face), repr(summary_length), repr(full))
+        ).encode("utf-8", "surrogatepass")
+    )
+    # Field by field rather than repr: a blog page lists up to a feed's worth of entries,
+    # and a large blogroll has tens of thousands of them.
+    for e in spec.entries:
+        content = e.content_html if full else ""
+        h.update(
+            f"{e.id}\x1e{e.url}\x1e{e.source_url}\x1e{e.source_feed_url}\x1e{e.title}\x1e"
+            f"{e.author}\x1e{e.published.timestamp()}\x1e{e.summary}\x1e{content}\x1d".encode(
+                "utf-8", "surrogatepass"
+            )
+        )
+    return h.hexdigest()

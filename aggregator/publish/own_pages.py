@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from aggregator.models import Item, Post
 from aggregator.posts.toc import build_toc
-from aggregator.publish.plan import Output, PageSpec, SitePlan
+from aggregator.publish.plan import BlogPageOutput, Output, PageSpec, SitePlan
 from aggregator.publish.timeline import group_by, post_item
 from aggregator.publish.views import unique_slugs
 from aggregator.settings import Settings
@@ -48,7 +48,7 @@ def with_own_pages(plan: SitePlan, posts: Sequence[Post], settings: Settings) ->
     site = settings.site
     items = [post_item(p, site, settings.content.summary_length) for p in posts]
     outputs = [*plan.outputs, *own_pages(items, posts, site.title, site.url)]
-    taken = {o.path for o in outputs if isinstance(o, PageSpec)}
+    taken = {o.path for o in outputs if isinstance(o, PageSpec | BlogPageOutput)}
     outputs += alias_pages(posts, site.url, site.title, taken)
     return replace(plan, outputs=tuple(outputs))
 

@@ -17,15 +17,17 @@ from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
 from aggregator.publish.blog_pages import (
-    BlogEntry,
     BlogPage,
+    BlogPageSpec,
     blog_entry,
+    blog_inputs,
     blog_page_info,
     blog_slugs,
     plan_blog_pages,
 )
 from aggregator.publish.chrome import AltFeed
 from aggregator.publish.clock import local_day, zone
+from aggregator.publish.faces import NO_FACES, Faces
 from aggregator.publish.inputs import SiteInputs, categories_of
 from aggregator.publish.river import group_rows_by_day, river_pages
 from aggregator.publish.timeline import build_timeline, group_by, post_item
@@ -63,8 +65,20 @@ class OpmlSpec:
     blogroll: Blogroll
 
 
+@dataclass(frozen=True)
+class BlogPageOutput:
+    """One blog's page; its entries are turned into lines only when it is stale."""
+
+    path: str
+    title: str
+    blog: BlogPageSpec
+    #: The digest of everything the page is rendered from; the page carries it.
+    inputs: str
+    full: bool
+
+
 #: One planned output, in the order the files are written.
-Output = PageSpec | FeedSpec | OpmlSpec | ArchiveMonth
+Output = PageSpec | FeedSpec | OpmlSpec | ArchiveMonth | BlogPageOutput
 
 
 @dataclass(frozen=True)
@@ -95,9 +109,16 @@ class _Timeline:
 
 
 def plan_site(
-    inputs: SiteInputs, settings: Settings, now: datetime, templates_digest: str
+    inputs: SiteInputs,
+    settings: Settings,
+    now: datetime,
+    templates_digest: str,
+    faces: Faces = NO_FACES,
 ) -> SitePlan:
-    """Every file of the site, in writing order; archive months come without their rows."""
+    """Every file of the site, in writing order; archive months come without their rows,
+    blogs' pages with their stored entries. Each of both carries the digest of its inputs,
+    which leave out when the site was last updated: a new post changes only the pages
+    that show it, and the others stay as they are on disk."""
     site = settings.site
     shown, windows = inputs.shown, inputs.windows
     timeline = _timeline(inputs, settings, now)
@@ -108,6 +129,16 @@ def plan_site(
         s.id: blog_page_info(slugs[s.id], inputs.activity.get(s.id, []), now, tz)
         for s in shown.sources
     }
+    # What every archive month and blog page shows beyond its own part (the navigation,
+    # the blogs' names and links), but not the time of the newest item: the footer of a
+    # page left as it is keeps the time it was last changed, which is true of it.
+    shared_inputs = digest(
+        templates_digest,
+        repr(site),
+        repr(sorted(names.items())),
+        repr([(s.id, s.display_title, s.site_url) for s in shown.everyone]),
+        repr(sorted((i, p.path) for i, p in blog_pages.items())),
+    )
     outputs: list[Output] = [
         FeedSpec("feed", tuple(timeline.items[: windows.feed]), site.title, timeline.updated),
         FeedSpec(
@@ -121,16 +152,8 @@ def plan_site(
     categories, category_outputs = _categories(inputs, settings, now, names, timeline.updated)
     outputs += category_outputs
     outputs += _blogroll_pages(shown.sources, categories, site, inputs.blogroll)
-    outputs += _blog_pages(inputs, settings, categories, blog_pages)
+    outputs += _blog_pages(inputs, settings, categories, blog_pages, shared_inputs, faces)
     # The own posts' pages are added by ``own_pages.with_own_pages``.
-    shared_inputs = digest(
-        templates_digest,
-        repr(site),
-        timeline.updated.isoformat(),
-        repr(sorted(names.items())),
-        repr([(s.id, s.display_title, s.site_url) for s in shown.everyone]),
-        repr(sorted((i, p.path) for i, p in blog_pages.items())),
-    )
     months = plan_months(inputs.months, timeline.own, shared_inputs, tz)
     outputs += months
     outputs.append(
@@ -338,23 +361,46 @@ def _blog_pages(
     settings: Settings,
     categories: Sequence[CategoryView],
     pages: dict[int, BlogPage],
+    shared_inputs: str,
+    faces: Faces,
 ) -> list[Output]:
     """A page per blog on the blogroll, listing every entry of it that the river or its
     category page shows."""
-
-    length, site_url = settings.content.summary_length, settings.site.url
-
-    def to_entries(entries: Sequence[StoredEntry]) -> list[BlogEntry]:
-        return [blog_entry(e, length, site_url) for e in entries]
-
     views = [blog for category in categories for blog in category.blogs]
     # What the river and the category pages show, folded lines included, is on the blog pages.
     shown = [*inputs.shown.river, *(e for c in inputs.shown.categories.values() for e in c)]
-    specs = plan_blog_pages(
-        views, pages, inputs.shown.blogs, shown, to_entries, settings.site.title
-    )
+    specs = plan_blog_pages(views, pages, inputs.shown.blogs, shown, settings.site.title)
     full = settings.output.river == "full"
-    return [PageSpec("blog.html", s.path, s.title, {**s.context, "full": full}) for s in specs]
+    length = settings.content.summary_length
+    return [
+        BlogPageOutput(
+            s.path,
+            s.title,
+            s,
+            blog_inputs(shared_inputs, s, faces[s.view.source_id], length, full),
+            full,
+        )
+        for s in specs
+    ]
+
+
+def blog_page(output: BlogPageOutput, settings: Settings) -> PageSpec:
+    """A blog's page, once it is known to be stale: its entries as the page lists them."""
+    length, site_url = settings.content.summary_length, settings.site.url
+    blog = output.blog
+    return PageSpec(
+        "blog.html",
+        output.path,
+        output.title,
+        {
+            "blog": blog.view,
+            "page": blog.page,
+            "items": [blog_entry(e, length, site_url) for e in blog.entries],
+            "inputs": output.inputs,
+            "active": "blogroll",
+            "full": output.full,
+        },
+    )
 
 
 def _blogroll(sources: Sequence[Source], title: str) -> Blogroll:

@@ -37,7 +37,16 @@ from aggregator.publish.pages import (
     render_page,
     templates_digest,
 )
-from aggregator.publish.plan import FeedSpec, OpmlSpec, PageSpec, SitePlan, archive_page, plan_site
+from aggregator.publish.plan import (
+    BlogPageOutput,
+    FeedSpec,
+    OpmlSpec,
+    PageSpec,
+    SitePlan,
+    archive_page,
+    blog_page,
+    plan_site,
+)
 from aggregator.publish.prune import prune_output
 from aggregator.publish.suggestions import with_suggestions
 from aggregator.publish.views import health_changes_at
@@ -54,7 +63,7 @@ def build_site(
 
     Only what the pages show is read from the store (see ``inputs``). A monthly
     archive whose page already carries the digest of its inputs is neither
-    read nor rendered again. With the ``fingerprint`` of the inputs (taken
+    read nor rendered again, nor is a blog's page. With the ``fingerprint`` of the inputs (taken
     before reading them), the build is recorded so that the next one with
     nothing new does nothing (``fingerprint``).
     """
@@ -96,13 +105,14 @@ def _build_site(
     faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
     # A global, so that every template and macro can draw any blog's face (_face.html).
     env.globals["faces"] = faces
-    plan = plan_site(inputs, settings, now, templates_digest(env))
+    plan = plan_site(inputs, settings, now, templates_digest(env), faces)
     plan = with_suggestions(plan, settings, store, now)
     plan = with_own_pages(plan, loaded.posts, settings)
     kept = {
         o.path
         for o in plan.outputs
-        if isinstance(o, ArchiveMonth) and carries_inputs(out.dir / o.path, o.inputs)
+        if isinstance(o, ArchiveMonth | BlogPageOutput)
+        and carries_inputs(out.dir / o.path, o.inputs)
     }
     make_output_folder(out.dir)
     with StagedSite(out.dir) as staged:
@@ -164,8 +174,8 @@ def _render(
     store: Store,
     files: StagedSite,
 ) -> None:
-    """Render every planned file but the archive pages in ``kept`` into ``files``, in plan
-    order."""
+    """Render every planned file but the archive and blog pages in ``kept`` into ``files``,
+    in plan order."""
     site = settings.site
     files.put("style.css", read_stylesheet(env))
     blog_links: BlogLinks = {}
@@ -177,6 +187,10 @@ def _render(
             headlines = store.headlines_between(output.start, output.end) if output.count else []
             rows = month_rows(output, headlines, plan.sources_by_id, blog_links)
             output = archive_page(output, rows, site)
+        elif isinstance(output, BlogPageOutput):
+            if output.path in kept:
+                continue
+            output = blog_page(output, settings)
         if isinstance(output, PageSpec):
             files.put(
                 output.path,

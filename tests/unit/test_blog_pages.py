@@ -1,5 +1,5 @@
-"""A blog's page: its slug, its activity chart, the entries it lists; the status page's
-words for a fetch error (pure)."""
+"""A blog's page: its slug, its activity chart, the entries it lists and when it is stale; the
+status page's words for a fetch error (pure)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ from datetime import UTC, date, datetime
 import pytest
 from lxml import etree
 
-from aggregator.models import Source
+from aggregator.models import Source, StoredEntry
 from aggregator.publish.activity import activity_svg, monthly_counts
-from aggregator.publish.blog_pages import blog_path, blog_slugs
-from aggregator.publish.views import error_words
+from aggregator.publish.blog_pages import (
+    BlogPage,
+    BlogPageSpec,
+    blog_inputs,
+    blog_path,
+    blog_slugs,
+)
+from aggregator.publish.views import BlogView, Health, error_words
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -101,3 +107,61 @@ def test_a_blog_that_never_posted_has_a_flat_chart() -> None:
 )
 def test_error_kinds_read_as_words(kind: str | None, status: int | None, words: str) -> None:
     assert error_words(kind, status) == words
+
+
+# -- what a blog's page is rendered from -----------------------------------------------------
+
+
+def stored(n: int, **changes: object) -> StoredEntry:
+    entry = StoredEntry(
+        id=n, key=f"k{n}", url=f"https://b.example/{n}", title=f"Post {n}", author=None,
+        published=NOW, updated=NOW, summary="A summary.", content_html="<p>Body.</p>",
+        source_id=1, source_title="B", source_url="https://b.example/", source_feed_url=None,
+    )  # fmt: skip
+    return replace(entry, **changes)
+
+
+def spec(*entries: StoredEntry, note: str = "") -> BlogPageSpec:
+    view = BlogView(
+        title="B", site_url="https://b.example/", feed_url=None, note_html=note,
+        recommended=(), latest=None, latest_age=None, health=Health("ok", "fetched"),
+        last_error=None, source_id=1,
+    )  # fmt: skip
+    page = BlogPage("blogs/b/index.html", "<svg/>", "<svg/>", "No posts in the last year")
+    return BlogPageSpec(page.path, "B · Site", view, page, tuple(entries))
+
+
+def inputs(blog: BlogPageSpec, *, face: object = None, full: bool = False) -> str:
+    return blog_inputs("shared", blog, face, 280, full)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"title": "Post 1, retitled"},
+        {"url": "https://b.example/moved"},
+        {"author": "Ann"},
+        {"summary": "Another summary."},
+        {"published": datetime(2026, 3, 9, tzinfo=UTC)},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_a_blog_page_is_stale_when_anything_it_lists_changes(changed: dict[str, object]) -> None:
+    assert inputs(spec(stored(1, **changed))) != inputs(spec(stored(1)))
+
+
+def test_a_blog_page_is_stale_when_the_blog_its_face_or_its_entries_change() -> None:
+    same = inputs(spec(stored(1), stored(2)))
+
+    assert inputs(spec(stored(1), stored(2))) == same
+    assert inputs(spec(stored(1))) != same
+    assert inputs(spec(stored(1), stored(2), note="<p>New note</p>")) != same
+    assert inputs(spec(stored(1), stored(2)), face="another icon") != same
+    assert blog_inputs("other shared", spec(stored(1), stored(2)), None, 280, False) != same
+
+
+def test_content_counts_only_on_a_page_that_shows_it_in_full() -> None:
+    edited = stored(1, content_html="<p>Edited body.</p>")
+
+    assert inputs(spec(edited)) == inputs(spec(stored(1)))
+    assert inputs(spec(edited), full=True) != inputs(spec(stored(1)), full=True)
