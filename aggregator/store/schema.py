@@ -117,11 +117,18 @@ class SourceAliasRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+#: The columns of the SQLite index the archives read headlines from, in this order: a
+#: range of dates, newest first, is one backward scan.
+HEADLINE_COLUMNS = ("sort_at", "id", "source_id", "published_at", "updated_at", "title", "url")
+
+
 class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
         UniqueConstraint("source_id", "key", name="uq_entries_source_key"),
-        Index("ix_entries_sort_at", "sort_at"),
+        # One of the two, by dialect (migration 0010): SQLite reads headlines from the index.
+        Index("ix_entries_sort_at", "sort_at").ddl_if(dialect="postgresql"),
+        Index("ix_entries_headlines", *HEADLINE_COLUMNS).ddl_if(dialect="sqlite"),
         Index("ix_entries_source_sort_at", "source_id", "sort_at"),
     )
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
 from aggregator.store import Store
 from tests.edge.test_store_entries import T0, feed, item, store, store_at  # noqa: F401
 
@@ -33,3 +39,30 @@ def test_each_blog_gets_its_newest_entries_and_its_newest_dated_one(store: Store
 def test_no_source_reads_nothing(store: Store) -> None:  # noqa: F811
     assert store.newest_by_source([], 5).entries == {}
     assert store.recent_entries(5, source_ids=[]) == []
+
+
+def test_on_sqlite_the_archives_read_headlines_digests_and_dates_from_one_index(
+    store: Store,  # noqa: F811
+) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps content out of line and has no such index")
+    store_at(store, feed(item("A post", "https://ids.example/post", date=DATED)), T0)
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_c: object, _cur: object, statement: str, parameters: Any, *_: object) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    start, end = T0 - timedelta(days=40), T0 + timedelta(days=1)
+    store.headlines_between(start, end)
+    store.entries_digest(start, end)
+    store.entry_dates_since(start)
+    event.remove(store.engine, "before_cursor_execute", seen)
+
+    reads = [(s, p) for s, p in statements if "FROM entries" in s]
+    assert len(reads) == 3
+    with store.engine.connect() as connection:
+        for statement, parameters in reads:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            # Not one row of the table (with its content) is read, only the index.
+            assert any("COVERING INDEX ix_entries_headlines" in row[-1] for row in plan), plan
