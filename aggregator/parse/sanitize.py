@@ -294,6 +294,8 @@ def html_to_text(fragment: str) -> str:
 
 def excerpt(text: str, limit: int = SUMMARY_LENGTH) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit and _is_collapsed(text):
+        return text  # a stored summary, already an excerpt: the blogs' pages list thousands
     whole = text
     text = _collapse(strip_control_characters(whole[: limit * 2]))
     if len(text) <= limit and len(whole) > limit * 2:
@@ -311,6 +313,14 @@ def excerpt_of_collapsed(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def _is_collapsed(text: str) -> bool:
+    """Whether ``_collapse`` and ``strip_control_characters`` would leave ``text`` as it is.
+    Every whitespace character but the space, and every character XML cannot carry, is
+    "not printable" to Python; a few harmless ones are too (a soft hyphen), and only
+    send the text the long way."""
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def _collapse(text: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from aggregator.parse.sanitize import (
     clean_title,
     excerpt,
+    excerpt_of_collapsed,
     html_to_text,
     sanitize_html,
     strip_control_characters,
@@ -358,6 +359,23 @@ def test_excerpt_cuts_a_single_long_word_hard() -> None:
 
 def test_excerpt_collapses_whitespace_first() -> None:
     assert excerpt("  lots   of\n\nspace  ", 100) == "lots of space"
+
+
+#: Letters, single and double spaces, every kind of whitespace and what XML cannot carry.
+TRICKY = "ab é " + "  \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u2028\u3000" + "\x00\x01\x7f\ufffe\uffff.,"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_short_clean_text_is_its_own_excerpt_and_any_other_is_cleaned(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(500):
+        text = "".join(rng.choice(TRICKY) for _ in range(rng.randrange(0, 30)))
+        limit = rng.randrange(5, 40)
+        # What excerpt gives, worked out the long way.
+        cleaned = " ".join(strip_control_characters(text).split())
+        expected = excerpt_of_collapsed(cleaned, limit)
+
+        assert excerpt(text, limit) == expected, repr(text)
 
 
 # -- clean_title ------------------------------------------------------------------------------
