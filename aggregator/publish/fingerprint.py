@@ -151,6 +151,17 @@ def published_sizes(out_dir: Path, paths: Iterable[str]) -> dict[str, int]:
     return {path: (out_dir / path).stat().st_size for path in sorted(paths)}
 
 
+def code_digest() -> str:
+    """The digest of the code that renders pages: this package's files, the rendering
+    libraries' and Python's version. The pages that carry the digest of their inputs (a
+    blog's, a month's) hold this in it, so that an upgrade renders each of them again."""
+    package = Path(aggregator.__file__).parent
+    digest = hashlib.sha256(f"{aggregator.__version__}\0{sys.version}".encode())
+    for line in _listing([package, *_renderer_files()], skip=package / "__pycache__"):
+        digest.update(line.encode())
+    return digest.hexdigest()
+
+
 def _renderer_files() -> list[Path]:
     found = []
     for name in _RENDERERS:

@@ -112,7 +112,7 @@ def plan_site(
     inputs: SiteInputs,
     settings: Settings,
     now: datetime,
-    templates_digest: str,
+    rendering: str,
     faces: Faces = NO_FACES,
 ) -> SitePlan:
     """Every file of the site, in writing order; archive months come without their rows,
@@ -133,7 +133,7 @@ def plan_site(
     # the blogs' names and links), but not the time of the newest item: the footer of a
     # page left as it is keeps the time it was last changed, which is true of it.
     shared_inputs = digest(
-        templates_digest,
+        rendering,
         repr(site),
         repr(sorted(names.items())),
         repr([(s.id, s.display_title, s.site_url) for s in shown.everyone]),

@@ -19,14 +19,20 @@ from jinja2 import Environment
 from aggregator.blogroll import build_opml
 from aggregator.posts import load_posts
 from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
-from aggregator.publish.archive import ArchiveMonth, BlogLinks, month_rows
+from aggregator.publish.archive import ArchiveMonth, BlogLinks, digest, month_rows
 from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
 from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.chrome import BuildOutcome, PageChrome
 from aggregator.publish.clock import zone
 from aggregator.publish.faces import build_faces
 from aggregator.publish.files import StagedSite, carries_inputs, make_output_folder
-from aggregator.publish.fingerprint import BuildRecord, published_sizes, valid_until, write_record
+from aggregator.publish.fingerprint import (
+    BuildRecord,
+    code_digest,
+    published_sizes,
+    valid_until,
+    write_record,
+)
 from aggregator.publish.inputs import read_inputs
 from aggregator.publish.json_feed import build_json_feed
 from aggregator.publish.own_pages import with_own_pages
@@ -105,7 +111,9 @@ def _build_site(
     faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
     # A global, so that every template and macro can draw any blog's face (_face.html).
     env.globals["faces"] = faces
-    plan = plan_site(inputs, settings, now, templates_digest(env), faces)
+    # A page kept from an earlier build is rendered again when a template or the code changed.
+    rendering = digest(templates_digest(env), code_digest())
+    plan = plan_site(inputs, settings, now, rendering, faces)
     plan = with_suggestions(plan, settings, store, now)
     plan = with_own_pages(plan, loaded.posts, settings)
     kept = {

@@ -7,12 +7,14 @@ the river, the feeds and the category pages say when the site last changed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import aggregator
 from tests.support.feeds import FeedItem, rss2_feed
 from tests.support.server import FeedServer
 from tests.support.site import Site
@@ -142,3 +144,26 @@ def test_a_blog_page_of_the_owners_template_without_the_inputs_mark_still_shows_
     assert built.cli("build") == 0
 
     assert "<p>Pear tart</p>" in page(built, "blogs/pear/index.html").read_text()
+
+
+def inputs_mark(path: Path) -> str:
+    found = re.search(r'<meta name="aggregator-inputs" content="([0-9a-f]+)">', path.read_text())
+    assert found, path
+    return found.group(1)
+
+
+def test_an_upgrade_renders_every_kept_page_again(
+    built: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = [
+        page(built, "blogs/quince/index.html"),
+        page(built, f"archive/{EARLIER:%Y}/{EARLIER:%m}/index.html"),
+    ]
+    before = [inputs_mark(p) for p in kept]
+    # Code that renders differently may print the same inputs differently.
+    monkeypatch.setattr(aggregator, "__version__", "99.0")
+    (built.output / ".build.json").unlink()  # an upgrade changes the files it lists
+
+    assert built.cli("build") == 0
+
+    assert all(a != b for a, b in zip([inputs_mark(p) for p in kept], before, strict=True))
