@@ -109,6 +109,41 @@ class BlogPageSpec:
     entries: tuple[StoredEntry, ...]
 
 
+@dataclass(frozen=True)
+class BlogPageOutput:
+    """One blog's page as the plan writes it: its entries are turned into lines only when
+    the page is stale."""
+
+    blog: BlogPageSpec
+    #: The digest of everything the page is rendered from; the page carries it.
+    inputs: str
+    #: The entries' content is shown (``river = "full"``), not their excerpts.
+    full: bool
+
+    @property
+    def path(self) -> str:
+        return self.blog.path
+
+    @property
+    def title(self) -> str:
+        return self.blog.title
+
+
+def blog_page_context(
+    output: BlogPageOutput, summary_length: int | None, fallback_url: str
+) -> dict[str, object]:
+    """What ``blog.html`` is given for ``output``'s page."""
+    blog = output.blog
+    return {
+        "blog": blog.view,
+        "page": blog.page,
+        "items": [blog_entry(e, summary_length, fallback_url) for e in blog.entries],
+        "inputs": output.inputs,
+        "active": "blogroll",
+        "full": output.full,
+    }
+
+
 def plan_blog_pages(
     views: Sequence[BlogView],
     pages: dict[int, BlogPage],

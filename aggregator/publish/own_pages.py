@@ -15,7 +15,8 @@ from urllib.parse import urljoin
 
 from aggregator.models import Item, Post
 from aggregator.posts.toc import build_toc
-from aggregator.publish.plan import BlogPageOutput, Output, PageSpec, SitePlan
+from aggregator.publish.blog_pages import BlogPageOutput
+from aggregator.publish.plan import Output, PageSpec, SitePlan
 from aggregator.publish.timeline import group_by, post_item
 from aggregator.publish.views import unique_slugs
 from aggregator.settings import Settings

@@ -18,9 +18,9 @@ from aggregator.posts import render_markdown
 from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
 from aggregator.publish.blog_pages import (
     BlogPage,
-    BlogPageSpec,
-    blog_entry,
+    BlogPageOutput,
     blog_inputs,
+    blog_page_context,
     blog_page_info,
     blog_slugs,
     plan_blog_pages,
@@ -63,18 +63,6 @@ class FeedSpec:
 class OpmlSpec:
     path: str
     blogroll: Blogroll
-
-
-@dataclass(frozen=True)
-class BlogPageOutput:
-    """One blog's page; its entries are turned into lines only when it is stale."""
-
-    path: str
-    title: str
-    blog: BlogPageSpec
-    #: The digest of everything the page is rendered from; the page carries it.
-    inputs: str
-    full: bool
 
 
 #: One planned output, in the order the files are written.
@@ -374,11 +362,7 @@ def _blog_pages(
     length = settings.content.summary_length
     return [
         BlogPageOutput(
-            s.path,
-            s.title,
-            s,
-            blog_inputs(shared_inputs, s, faces[s.view.source_id], length, full),
-            full,
+            s, blog_inputs(shared_inputs, s, faces[s.view.source_id], length, full), full
         )
         for s in specs
     ]
@@ -386,21 +370,8 @@ def _blog_pages(
 
 def blog_page(output: BlogPageOutput, settings: Settings) -> PageSpec:
     """A blog's page, once it is known to be stale: its entries as the page lists them."""
-    length, site_url = settings.content.summary_length, settings.site.url
-    blog = output.blog
-    return PageSpec(
-        "blog.html",
-        output.path,
-        output.title,
-        {
-            "blog": blog.view,
-            "page": blog.page,
-            "items": [blog_entry(e, length, site_url) for e in blog.entries],
-            "inputs": output.inputs,
-            "active": "blogroll",
-            "full": output.full,
-        },
-    )
+    context = blog_page_context(output, settings.content.summary_length, settings.site.url)
+    return PageSpec("blog.html", output.path, output.title, context)
 
 
 def _blogroll(sources: Sequence[Source], title: str) -> Blogroll:

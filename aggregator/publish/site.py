@@ -22,6 +22,7 @@ from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
 from aggregator.publish.archive import ArchiveMonth, BlogLinks, digest, month_rows
 from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
 from aggregator.publish.atom import FeedInfo, build_atom
+from aggregator.publish.blog_pages import BlogPageOutput
 from aggregator.publish.chrome import BuildOutcome, PageChrome
 from aggregator.publish.clock import zone
 from aggregator.publish.faces import build_faces
@@ -44,7 +45,6 @@ from aggregator.publish.pages import (
     templates_digest,
 )
 from aggregator.publish.plan import (
-    BlogPageOutput,
     FeedSpec,
     OpmlSpec,
     PageSpec,
