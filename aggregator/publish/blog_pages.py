@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from aggregator.models import Source, StoredEntry
 from aggregator.parse.sanitize import excerpt
 from aggregator.publish.activity import activity_summary, activity_svg, monthly_counts
+from aggregator.publish.faces import FaceView
 from aggregator.publish.iris import iri
 from aggregator.publish.views import BlogView, slugify
 
@@ -102,7 +103,6 @@ class BlogPageSpec:
     plan's types. ``entries`` are still stored entries: they become ``BlogEntry`` lines
     only when the page is rendered, which a rebuild skips for a page that has not changed."""
 
-    path: str
     title: str
     view: BlogView
     page: BlogPage
@@ -122,7 +122,7 @@ class BlogPageOutput:
 
     @property
     def path(self) -> str:
-        return self.blog.path
+        return self.blog.page.path
 
     @property
     def title(self) -> str:
@@ -162,7 +162,6 @@ def plan_blog_pages(
         )
         specs.append(
             BlogPageSpec(
-                pages[view.source_id].path,
                 f"{view.title} · {site_title}",
                 view,
                 pages[view.source_id],
@@ -173,7 +172,7 @@ def plan_blog_pages(
 
 
 def blog_inputs(
-    shared: str, spec: BlogPageSpec, face: object, summary_length: int | None, full: bool
+    shared: str, spec: BlogPageSpec, face: FaceView | None, summary_length: int | None, full: bool
 ) -> str:
     """The digest of everything ``spec``'s page is rendered from: the site-wide ``shared``
     part, the blog, its chart, its ``face`` and its entries as the page shows them (their

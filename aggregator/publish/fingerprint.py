@@ -57,17 +57,14 @@ def site_fingerprint(settings: Settings, store: Store) -> str:
     digest = hashlib.sha256()
     digest.update(repr(settings).encode())
     digest.update(store.revision().encode())
-    digest.update(sys.version.encode())
-    package = Path(aggregator.__file__).parent
+    digest.update(code_digest().encode())
     watched = [
-        package,
-        package.parent / "templates",
+        Path(aggregator.__file__).parent.parent / "templates",
         settings.own.posts_dir,
         settings.own.static_dir,
         settings.blogroll.file,
         cache_path(settings.path),
         *([settings.output.templates_dir] if settings.output.templates_dir else []),
-        *_renderer_files(),
     ]
     for line in _listing(watched, skip=settings.output.dir):
         digest.update(line.encode())

@@ -68,10 +68,10 @@ def build_site(
     """Write the whole site into ``settings.output.dir``; unchanged files are not touched.
 
     Only what the pages show is read from the store (see ``inputs``). A monthly
-    archive whose page already carries the digest of its inputs is neither
-    read nor rendered again, nor is a blog's page. With the ``fingerprint`` of the inputs (taken
-    before reading them), the build is recorded so that the next one with
-    nothing new does nothing (``fingerprint``).
+    archive or a blog's page that already carries the digest of its inputs is
+    neither read nor rendered again. With the ``fingerprint`` of the inputs
+    (taken before reading them), the build is recorded so that the next one
+    with nothing new does nothing (``fingerprint``).
     """
     with _cyclic_gc_paused():
         return _build_site(settings, store, now, fingerprint)

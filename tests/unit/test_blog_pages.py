@@ -18,6 +18,7 @@ from aggregator.publish.blog_pages import (
     blog_path,
     blog_slugs,
 )
+from aggregator.publish.faces import FaceView
 from aggregator.publish.views import BlogView, Health, error_words
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
@@ -128,10 +129,10 @@ def spec(*entries: StoredEntry, note: str = "") -> BlogPageSpec:
         last_error=None, source_id=1,
     )  # fmt: skip
     page = BlogPage("blogs/b/index.html", "<svg/>", "<svg/>", "No posts in the last year")
-    return BlogPageSpec(page.path, "B · Site", view, page, tuple(entries))
+    return BlogPageSpec("B · Site", view, page, tuple(entries))
 
 
-def inputs(blog: BlogPageSpec, *, face: object = None, full: bool = False) -> str:
+def inputs(blog: BlogPageSpec, *, face: FaceView | None = None, full: bool = False) -> str:
     return blog_inputs("shared", blog, face, 280, full)
 
 
@@ -156,7 +157,8 @@ def test_a_blog_page_is_stale_when_the_blog_its_face_or_its_entries_change() -> 
     assert inputs(spec(stored(1), stored(2))) == same
     assert inputs(spec(stored(1))) != same
     assert inputs(spec(stored(1), stored(2), note="<p>New note</p>")) != same
-    assert inputs(spec(stored(1), stored(2)), face="another icon") != same
+    icon = FaceView("image", "B", src="icons/b.png")
+    assert inputs(spec(stored(1), stored(2)), face=icon) != same
     assert blog_inputs("other shared", spec(stored(1), stored(2)), None, 280, False) != same
 
 
