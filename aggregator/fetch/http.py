@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.utils import check_header_validity
 
 from aggregator import __version__
 from aggregator.errors import (
@@ -69,12 +70,12 @@ class Fetcher:
         self.session = requests.Session()
         # Proxies from the environment would bypass the address check; feeds are fetched directly.
         self.session.trust_env = False
-        adapter = _GuardedAdapter(self.policy, settings.workers)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self._adapter = _GuardedAdapter(self.policy, settings.workers)
+        self.session.mount("http://", self._adapter)
+        self.session.mount("https://", self._adapter)
         self.session.headers.update({"User-Agent": user_agent(site_url), "Accept": ACCEPT})
         #: The session's headers as a plain dict, merged once rather than on every request.
-        self._headers = dict(self.session.headers)
+        self._headers = {k: str(v) for k, v in self.session.headers.items()}
         self._hosts: defaultdict[str, threading.BoundedSemaphore] = defaultdict(
             lambda: threading.BoundedSemaphore(settings.per_host)
         )
@@ -160,7 +161,7 @@ class Fetcher:
                 allow_redirects=False,
             ) as response,
         ):
-            self._read_body(response, url, started, limits.max_bytes)
+            self._read_body(response.raw, url, started, limits.max_bytes)
             status = response.status_code
             if not 200 <= status < 300:
                 raise HTTPStatusError(
@@ -170,20 +171,30 @@ class Fetcher:
 
     @contextmanager
     def _errors_named(self, url: str) -> Iterator[None]:
-        """requests' exceptions as the fetch errors, each naming the URL."""
+        """requests' and urllib3's exceptions as the fetch errors, each naming the URL;
+        urllib3's are sorted as requests sorts them."""
         limits = self.settings
+        timed_out = FetchTimeout(
+            f"{url}: timed out (connect {limits.connect_timeout:g} s, "
+            f"read {limits.read_timeout:g} s)"
+        )
         try:
             yield
-        except requests.Timeout:
-            raise FetchTimeout(
-                f"{url}: timed out (connect {limits.connect_timeout:g} s, "
-                f"read {limits.read_timeout:g} s)"
-            ) from None
-        except requests.ConnectionError as exc:
+        except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
+            raise timed_out from None
+        except urllib3.exceptions.MaxRetryError as exc:
+            if _is_connect_timeout(exc.reason):
+                raise timed_out from None
+            raise NetworkError(f"{url}: cannot connect: {_root_cause(exc)}") from None
+        except (
+            requests.ConnectionError,
+            urllib3.exceptions.ProtocolError,
+            urllib3.exceptions.ClosedPoolError,
+        ) as exc:
             raise NetworkError(f"{url}: cannot connect: {_root_cause(exc)}") from None
         except AddressRefused as exc:
             raise AddressRefused(f"{url}: {exc}") from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise FetchError(f"{url}: {_root_cause(exc)}") from None
 
     @contextmanager
@@ -203,25 +214,19 @@ class Fetcher:
         remaining = limits.total_timeout - (time.monotonic() - started)
         if remaining <= 0:
             raise FetchTimeout(f"{url}: took longer than {limits.total_timeout:g} s in total")
-        with (
-            self._errors_named(url),
-            self._get(
-                url,
-                headers,
-                timeout=(
-                    min(limits.connect_timeout, remaining),
-                    min(limits.read_timeout, remaining),
-                ),
-            ) as response,
-        ):
-            status = response.status_code
+        timeout = urllib3.Timeout(
+            connect=min(limits.connect_timeout, remaining),
+            read=min(limits.read_timeout, remaining),
+        )
+        with self._errors_named(url), self._get(url, headers, timeout) as response:
+            status = response.status
             if status in _REDIRECTS and response.headers.get("Location"):
                 return status, response.headers["Location"]
             response_headers = dict(response.headers)
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
             if status == 304:
-                _keep_alive(response)
+                response.release_conn()
                 return NotModified(
                     url, headers=response_headers, etag=etag, last_modified=last_modified
                 )
@@ -235,30 +240,50 @@ class Fetcher:
             if status != 200:
                 raise HTTPStatusError(f"{url}: unexpected HTTP {status}", status)
             content = self._read_body(response, url, started, max_bytes)
-            _keep_alive(response)
+            response.release_conn()
             return Fetched(url, status, content, response_headers, etag, last_modified)
 
+    @contextmanager
     def _get(
-        self, url: str, headers: dict[str, str], timeout: tuple[float, float]
-    ) -> requests.Response:
-        """``session.get(url, stream=True, allow_redirects=False)``, prepared directly: the
-        same request (the session's headers and cookies, no proxies, no auth), without
-        ``Session.request`` copying the cookie jar and merging settings on every call."""
+        self, url: str, headers: dict[str, str], timeout: urllib3.Timeout
+    ) -> Iterator[urllib3.BaseHTTPResponse]:
+        """``session.get(url, stream=True, allow_redirects=False)``, sent straight to the
+        adapter's connection pool: the same request (the URL as requests prepares it, the
+        session's headers, the adapter's pools and TLS settings, no proxies, no retries),
+        without a ``requests.Response`` built around urllib3's on every call, nor the cookie
+        jar's bookkeeping (a feed fetcher keeps no cookies). A refresh sends one per feed."""
         request = requests.PreparedRequest()
-        merged = {**self._headers, **headers}
-        request.prepare(method="GET", url=url, headers=merged, cookies=self.session.cookies)
-        return self.session.send(
-            request,
-            timeout=timeout,
-            stream=True,
-            allow_redirects=False,
-            verify=self.session.verify,
-            cert=self.session.cert,
-            proxies={},
+        request.prepare_url(url, None)
+        for header in headers.items():
+            # Validators come from servers: one that cannot be sent is this source's fault.
+            check_header_validity(header)
+        pool = cast(
+            urllib3.HTTPConnectionPool,
+            self._adapter.get_connection_with_tls_context(request, True, None, None),
         )
+        # As requests does before each send: the CA bundle it verifies against (certifi's).
+        self._adapter.cert_verify(pool, request.url, True, None)  # type: ignore[no-untyped-call]
+        response = pool.urlopen(
+            "GET",
+            request.path_url,
+            headers={**self._headers, **headers},
+            redirect=False,
+            assert_same_host=False,
+            preload_content=False,
+            decode_content=False,
+            retries=self._adapter.max_retries,
+            timeout=timeout,
+        )
+        try:
+            yield response
+        finally:
+            if response.connection is not None:
+                # Not read to its end (a redirect, an error): this connection cannot be reused.
+                response.close()
+                response.release_conn()
 
     def _read_body(
-        self, response: requests.Response, url: str, started: float, max_bytes: int
+        self, response: urllib3.BaseHTTPResponse, url: str, started: float, max_bytes: int
     ) -> bytes:
         limits = self.settings
         declared = response.headers.get("Content-Length", "")
@@ -272,7 +297,7 @@ class Fetcher:
         try:
             # read1 returns after one receive, so a slow drip still meets the deadline below;
             # it yields decoded bytes, so a gzip bomb is cut off by the size count too.
-            while chunk := response.raw.read1(_CHUNK, decode_content=True):
+            while chunk := response.read1(_CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > max_bytes:
                     raise ResponseTooLarge(
@@ -296,11 +321,11 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _keep_alive(response: requests.Response) -> None:
-    """Hand the connection of a response read to its end back to the pool, for the next
-    request to the same host: requests closes it instead when the body was read from
-    ``raw`` rather than through requests itself."""
-    response.raw.release_conn()
+def _is_connect_timeout(reason: Exception | None) -> bool:
+    # A refused connection is a ConnectTimeoutError too, in urllib3's hierarchy.
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _check_scheme(url: str, requested: str) -> None:
