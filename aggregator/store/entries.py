@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     delete,
     func,
     select,
@@ -22,6 +23,7 @@ from aggregator.models import (
 from aggregator.store.bulk import insert_entries, update_entries, update_source
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
+    ENTRIES,
     StoreBase,
     _identity,
     _move,
@@ -31,6 +33,9 @@ from aggregator.store.rows import (
 from aggregator.store.schema import EntryRow, SourceRow
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
 
+#: What matching a fetched feed against the stored entries reads (``EntryIdentity``).
+_IDENTITY_COLUMNS = ("id", "key", "url", "content_hash", "previous_content_hash", "first_seen_at")
+
 
 class EntriesMixin(StoreBase):
     def entry_identities(
@@ -38,12 +43,14 @@ class EntriesMixin(StoreBase):
     ) -> tuple[dict[str, EntryIdentity], dict[str, EntryIdentity]]:
         """What an update matches a fetched feed against: the source's stored entries with
         one of ``keys``, and by link those with ``urls[i]`` where ``keys[i]`` was not found."""
-        with self._session() as session:
-            by_key = self._entries_where(session, source_id, EntryRow.key, keys)
+        with self._connection() as connection:
+            by_key = self._entries_where(connection, source_id, ENTRIES.c.key, keys)
             unmatched = [u for k, u in zip(keys, urls, strict=True) if u and k not in by_key]
             by_url = {
                 r.url: r
-                for r in self._entries_where(session, source_id, EntryRow.url, unmatched).values()
+                for r in self._entries_where(
+                    connection, source_id, ENTRIES.c.url, unmatched
+                ).values()
                 if r.url
             }
             return (
@@ -115,11 +122,12 @@ class EntriesMixin(StoreBase):
 
     @staticmethod
     def _entries_where(
-        session: Session, source_id: int, column: Any, values: Sequence[str | None]
+        connection: Connection, source_id: int, column: Any, values: Sequence[str | None]
     ) -> dict[str, Any]:
         """A source's entries whose ``column`` is one of ``values``, by that value.
 
-        Only the columns matching needs are read, never the content.
+        Only the columns matching needs are read, never the content; through Core, since
+        it runs once per changed feed.
         """
         wanted = sorted({v for v in values if v})
         found: dict[str, Any] = {}
@@ -127,18 +135,11 @@ class EntriesMixin(StoreBase):
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             query = (
-                select(
-                    EntryRow.id,
-                    EntryRow.key,
-                    EntryRow.url,
-                    EntryRow.content_hash,
-                    EntryRow.previous_content_hash,
-                    EntryRow.first_seen_at,
-                )
-                .where(EntryRow.source_id == source_id, column.in_(chunk))
-                .order_by(EntryRow.id)
+                select(*(ENTRIES.c[name] for name in _IDENTITY_COLUMNS))
+                .where(ENTRIES.c.source_id == source_id, column.in_(chunk))
+                .order_by(ENTRIES.c.id)
             )
-            for entry_row in session.execute(query):
+            for entry_row in connection.execute(query):
                 found.setdefault(getattr(entry_row, column.key), entry_row)
         return found
 

@@ -135,7 +135,7 @@ def _enclosures(value: Any) -> tuple[Enclosure, ...]:
 
 
 def _source(
-    row: SourceRow, entry_count: int, aliases: tuple[str, ...] = (), subscribed: bool = False
+    row: Any, entry_count: int, aliases: tuple[str, ...] = (), subscribed: bool = False
 ) -> Source:
     return Source(
         id=row.id,

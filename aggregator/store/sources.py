@@ -24,6 +24,7 @@ from aggregator.models import (
     Source,
 )
 from aggregator.store.rows import (
+    ENTRIES,
     SOURCES,
     StoreBase,
     _move,
@@ -31,7 +32,7 @@ from aggregator.store.rows import (
     _success_fields,
     due_clause,
 )
-from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow, SubscriptionRow
+from aggregator.store.schema import SourceAliasRow, SourceRow, SubscriptionRow
 
 
 def _not_modified_update() -> Update:
@@ -129,38 +130,44 @@ class SourcesMixin(StoreBase):
         ids: Sequence[int] | None = None,
         where: ColumnElement[bool] | None = None,
     ) -> list[Source]:
-        """Sources in blogroll order, with how many entries each has stored."""
+        """Sources in blogroll order, with how many entries each has stored.
+
+        Read with Core statements into plain rows: every refresh lists every due source.
+        """
         counts = (
-            select(EntryRow.source_id, func.count().label("n"))
-            .group_by(EntryRow.source_id)
+            select(ENTRIES.c.source_id, func.count().label("n"))
+            .group_by(ENTRIES.c.source_id)
             .subquery()
         )
         query = (
-            select(SourceRow, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.source_id == SourceRow.id)
-            .order_by(SourceRow.active.desc(), SourceRow.position, SourceRow.id)
+            select(SOURCES, func.coalesce(counts.c.n, 0).label("entry_count"))
+            .outerjoin(counts, counts.c.source_id == SOURCES.c.id)
+            .order_by(SOURCES.c.active.desc(), SOURCES.c.position, SOURCES.c.id)
         )
         if not include_retired:
-            query = query.where(SourceRow.active.is_(True))
+            query = query.where(SOURCES.c.active.is_(True))
         if ids is not None:
-            query = query.where(SourceRow.id.in_(ids))
+            query = query.where(SOURCES.c.id.in_(ids))
         if where is not None:
             query = query.where(where)
-        with self._session() as session:
+        aliases_table = SourceAliasRow.__table__
+        with self._connection() as connection:
             # Only a verified subscription makes polling a safety net.
             subscribed = set(
-                session.scalars(
+                connection.scalars(
                     select(SubscriptionRow.source_id).where(SubscriptionRow.state == "active")
                 )
             )
             aliases: dict[int, list[str]] = {}
-            for alias in session.scalars(
-                select(SourceAliasRow).order_by(SourceAliasRow.created_at)
+            for source_id, url in connection.execute(
+                select(aliases_table.c.source_id, aliases_table.c.url).order_by(
+                    aliases_table.c.created_at
+                )
             ):
-                aliases.setdefault(alias.source_id, []).append(alias.url)
+                aliases.setdefault(source_id, []).append(url)
             return [
-                _source(row, count, tuple(aliases.get(row.id, ())), row.id in subscribed)
-                for row, count in session.execute(query)
+                _source(row, row.entry_count, tuple(aliases.get(row.id, ())), row.id in subscribed)
+                for row in connection.execute(query)
             ]
 
     def due_sources(self, now: datetime, *, every: bool = False) -> list[Source]:
