@@ -23,7 +23,7 @@ from aggregator.store.migrate import (
 )
 from aggregator.store.revision import RevisionMixin
 from aggregator.store.rows import due_clause
-from aggregator.store.schema import SourceRow
+from aggregator.store.schema import SOURCES
 from aggregator.store.search import SearchMixin
 from aggregator.store.shown import ShownMixin
 from aggregator.store.sources import SyncOutcome
@@ -72,18 +72,20 @@ class Store(
         self.engine.dispose()
 
     def health(self) -> Health:
-        with self._session() as session:
-            active = SourceRow.active.is_(True)
-            last = session.scalar(select(func.max(SourceRow.last_fetched_at)).where(active))
-            total = session.scalar(select(func.count()).where(active)) or 0
+        with self._connection() as connection:
+            active = SOURCES.c.active.is_(True)
+            last = connection.scalar(select(func.max(SOURCES.c.last_fetched_at)).where(active))
+            total = connection.scalar(select(func.count()).where(active)) or 0
             failed = (
-                session.scalar(select(func.count()).where(active, SourceRow.last_result == "error"))
+                connection.scalar(
+                    select(func.count()).where(active, SOURCES.c.last_result == "error")
+                )
                 or 0
             )
             ok = (
-                session.scalar(
+                connection.scalar(
                     select(func.count()).where(
-                        active, SourceRow.last_result.in_(("ok", "not_modified"))
+                        active, SOURCES.c.last_result.in_(("ok", "not_modified"))
                     )
                 )
                 or 0

@@ -12,7 +12,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Session
 
 from aggregator.models import (
     EntryIdentity,
@@ -24,13 +23,13 @@ from aggregator.store.bulk import insert_entries, update_entries, update_source
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
     ENTRIES,
+    SOURCES,
     StoreBase,
     _identity,
     _move,
     _success_fields,
     warning_value,
 )
-from aggregator.store.schema import EntryRow, SourceRow
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
 
 #: What matching a fetched feed against the stored entries reads (``EntryIdentity``).
@@ -112,12 +111,7 @@ class EntriesMixin(StoreBase):
                 values["feed_title"] = feed.title
             update_source(connection, source_id, values)
             if fetched.permanent_url:
-                # Rare: the ORM's session, on this transaction, for the alias bookkeeping.
-                with Session(bind=connection) as session:
-                    _move(
-                        session, session.get_one(SourceRow, source_id), fetched.permanent_url, now
-                    )
-                    session.flush()
+                _move(connection, source_id, fetched.permanent_url, now)
             return len(intents.inserts), len(intents.updates)
 
     @staticmethod
@@ -152,28 +146,28 @@ class EntriesMixin(StoreBase):
         """
         query = select(
             func.count(),
-            func.sum(EntryRow.id),
-            func.sum(func.length(EntryRow.title)),
-            func.sum(func.length(func.coalesce(EntryRow.url, ""))),
-            func.max(EntryRow.updated_at),
-            func.max(EntryRow.sort_at),
-            func.sum(EntryRow.source_id),
-        ).where(EntryRow.sort_at >= start, EntryRow.sort_at < end)
-        with self._session() as session:
-            row = session.execute(query).one()
+            func.sum(ENTRIES.c.id),
+            func.sum(func.length(ENTRIES.c.title)),
+            func.sum(func.length(func.coalesce(ENTRIES.c.url, ""))),
+            func.max(ENTRIES.c.updated_at),
+            func.max(ENTRIES.c.sort_at),
+            func.sum(ENTRIES.c.source_id),
+        ).where(ENTRIES.c.sort_at >= start, ENTRIES.c.sort_at < end)
+        with self._connection() as connection:
+            row = connection.execute(query).one()
         return int(row[0] or 0), "|".join(str(value) for value in row)
 
     def newest_entry_date(self) -> datetime | None:
         """When the newest stored entry was published."""
-        return self._entry_date(func.max(EntryRow.sort_at))
+        return self._entry_date(func.max(ENTRIES.c.sort_at))
 
     def oldest_entry_date(self) -> datetime | None:
         """When the oldest stored entry was published: where the monthly archives begin."""
-        return self._entry_date(func.min(EntryRow.sort_at))
+        return self._entry_date(func.min(ENTRIES.c.sort_at))
 
     def _entry_date(self, aggregate: Any) -> datetime | None:
-        with self._session() as session:
-            value = session.scalar(select(aggregate))
+        with self._connection() as connection:
+            value = connection.scalar(select(aggregate))
         if isinstance(value, str):  # an aggregate bypasses the column type on SQLite
             value = datetime.fromisoformat(value)
         if isinstance(value, datetime) and value.tzinfo is None:
@@ -182,10 +176,10 @@ class EntriesMixin(StoreBase):
 
     def entry_dates_since(self, since: datetime) -> dict[int, list[datetime]]:
         """The dates of each source's entries from ``since`` on: what its activity chart counts."""
-        query = select(EntryRow.source_id, EntryRow.sort_at).where(EntryRow.sort_at >= since)
+        query = select(ENTRIES.c.source_id, ENTRIES.c.sort_at).where(ENTRIES.c.sort_at >= since)
         dates: dict[int, list[datetime]] = {}
-        with self._session() as session:
-            for source_id, sort_at in session.execute(query):
+        with self._connection() as connection:
+            for source_id, sort_at in connection.execute(query):
                 dates.setdefault(source_id, []).append(sort_at)
         return dates
 
@@ -204,31 +198,35 @@ class EntriesMixin(StoreBase):
         """
         if not max_age and not per_source:
             return 0
-        own = select(SourceRow.id).where(SourceRow.is_own.is_(True))
+        own = select(SOURCES.c.id).where(SOURCES.c.is_own.is_(True))
         doomed: set[int] = set()
-        with self._session() as session:
+        with self._connection() as connection:
             if max_age:
-                old = select(EntryRow.id).where(
-                    EntryRow.sort_at < now - max_age, EntryRow.source_id.not_in(own)
+                old = select(ENTRIES.c.id).where(
+                    ENTRIES.c.sort_at < now - max_age, ENTRIES.c.source_id.not_in(own)
                 )
-                doomed.update(session.scalars(old))
+                doomed.update(connection.scalars(old))
             if per_source:
                 rank = (
                     func.row_number()
                     .over(
-                        partition_by=EntryRow.source_id,
-                        order_by=(EntryRow.sort_at.desc(), EntryRow.id.desc()),
+                        partition_by=ENTRIES.c.source_id,
+                        order_by=(ENTRIES.c.sort_at.desc(), ENTRIES.c.id.desc()),
                     )
                     .label("rank")
                 )
-                ranked = select(EntryRow.id, rank).where(EntryRow.source_id.not_in(own)).subquery()
+                ranked = (
+                    select(ENTRIES.c.id, rank).where(ENTRIES.c.source_id.not_in(own)).subquery()
+                )
                 beyond = select(ranked.c.id).where(ranked.c.rank > per_source)
-                doomed.update(session.scalars(beyond))
+                doomed.update(connection.scalars(beyond))
             doomed.difference_update(keep)
             ids = sorted(doomed)
             for start in range(0, len(ids), 500):
-                session.execute(delete(EntryRow).where(EntryRow.id.in_(ids[start : start + 500])))
-            delete_entry_documents(session.connection(), ids)
+                connection.execute(
+                    delete(ENTRIES).where(ENTRIES.c.id.in_(ids[start : start + 500]))
+                )
+            delete_entry_documents(connection, ids)
             if ids:
-                count_entry_write(session.connection())
+                count_entry_write(connection)
         return len(doomed)

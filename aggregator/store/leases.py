@@ -16,7 +16,7 @@ from aggregator.models import (
 from aggregator.store.rows import (
     due_clause,
 )
-from aggregator.store.schema import SourceRow
+from aggregator.store.schema import SOURCES
 from aggregator.store.sources import SourcesMixin
 
 
@@ -30,32 +30,27 @@ class LeasesMixin(SourcesMixin):
         lease whose worker died simply expires and the source is due again.
         """
         candidates = (
-            select(SourceRow.id)
-            .where(SourceRow.active.is_(True), due_clause(now))
-            .order_by(SourceRow.next_check_at.nulls_first(), SourceRow.id)
+            select(SOURCES.c.id)
+            .where(SOURCES.c.active.is_(True), due_clause(now))
+            .order_by(SOURCES.c.next_check_at.nulls_first(), SOURCES.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         claim = (
-            update(SourceRow)
-            .where(SourceRow.id.in_(candidates.scalar_subquery()))
+            update(SOURCES)
+            .where(SOURCES.c.id.in_(candidates.scalar_subquery()))
             .values(lease_owner=owner, lease_expires_at=now + lease)
-            .returning(SourceRow.id)
-            .execution_options(synchronize_session=False)
+            .returning(SOURCES.c.id)
         )
-        with self._session() as session:
-            ids = list(session.scalars(claim))
+        with self._connection() as connection:
+            ids = list(connection.scalars(claim))
         return self.list_sources(ids=ids) if ids else []
 
     def release_leases(self, owner: str, ids: Sequence[int] | None = None) -> int:
         """Give back ``owner``'s leases (only on ``ids`` if given); returns how many."""
-        query = update(SourceRow).where(SourceRow.lease_owner == owner)
+        query = update(SOURCES).where(SOURCES.c.lease_owner == owner)
         if ids is not None:
-            query = query.where(SourceRow.id.in_(ids))
-        with self._session() as session:
-            result = session.execute(
-                query.values(lease_owner=None, lease_expires_at=None).execution_options(
-                    synchronize_session=False
-                )
-            )
+            query = query.where(SOURCES.c.id.in_(ids))
+        with self._connection() as connection:
+            result = connection.execute(query.values(lease_owner=None, lease_expires_at=None))
             return int(getattr(result, "rowcount", 0) or 0)

@@ -10,14 +10,12 @@ other tables the pages show are small and hashed whole.
 from __future__ import annotations
 
 import hashlib
-from typing import cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, select, update
 
 from aggregator.store.rows import StoreBase
-from aggregator.store.schema import IconRow, RevisionRow, SourceAliasRow, SourceRow, SubscriptionRow
+from aggregator.store.schema import ICONS, REVISION, SOURCE_ALIASES, SOURCES, SUBSCRIPTIONS
 
-REVISION = cast(Table, RevisionRow.__table__)
 _BUMP = update(REVISION).where(REVISION.c.id == 1).values(entries=REVISION.c.entries + 1)
 
 
@@ -30,18 +28,17 @@ class RevisionMixin(StoreBase):
     def revision(self) -> str:
         """A digest that changes whenever anything a published page can show changes:
         an entry written or removed, a source, an alias, a subscription or an icon."""
-        icons = cast(Table, IconRow.__table__)
         digest = hashlib.sha256()
-        with self._session() as session:
-            counted = session.scalar(select(REVISION.c.entries).where(REVISION.c.id == 1))
+        with self._connection() as connection:
+            counted = connection.scalar(select(REVISION.c.entries).where(REVISION.c.id == 1))
             digest.update(repr(counted).encode())
             for query in (
-                select(cast(Table, SourceRow.__table__)).order_by(SourceRow.id),
-                select(cast(Table, SourceAliasRow.__table__)).order_by(SourceAliasRow.url),
-                select(cast(Table, SubscriptionRow.__table__)).order_by(SubscriptionRow.id),
+                select(SOURCES).order_by(SOURCES.c.id),
+                select(SOURCE_ALIASES).order_by(SOURCE_ALIASES.c.url),
+                select(SUBSCRIPTIONS).order_by(SUBSCRIPTIONS.c.id),
                 # The image's digest stands for its bytes.
-                select(*(c for c in icons.c if c.name != "body")).order_by(IconRow.source_id),
+                select(*(c for c in ICONS.c if c.name != "body")).order_by(ICONS.c.source_id),
             ):
-                for row in session.connection().execute(query):
+                for row in connection.execute(query):
                     digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()

@@ -1,22 +1,24 @@
-"""Shared by the store's parts: the tables, the session, and row ↔ model conversions."""
+"""Shared by the store's parts: the tables, the transaction, and row ↔ model conversions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Table,
     and_,
+    delete,
+    insert,
     or_,
+    select,
+    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.errors import StoreError
 from aggregator.models import (
@@ -26,11 +28,9 @@ from aggregator.models import (
     Recommended,
     Source,
 )
-from aggregator.store.schema import EntryRow, SourceAliasRow, SourceRow
+from aggregator.store.schema import ENTRIES, SOURCE_ALIASES, SOURCES
 
-# The tables themselves, for Core statements on the hot path (no ORM bookkeeping).
-ENTRIES = cast(Table, EntryRow.__table__)
-SOURCES = cast(Table, SourceRow.__table__)
+__all__ = ["ENTRIES", "SOURCES", "StoreBase"]
 
 
 class StoreBase:
@@ -38,24 +38,14 @@ class StoreBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @property
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database {self.display_url}: {_reason(exc)}") from exc
-
-    @contextmanager
     def _connection(self) -> Iterator[Connection]:
-        """One transaction on a Core connection: no ORM session to set up and tear down
-        (``store_feed``, once per changed feed)."""
+        """One transaction; committed when the block ends, rolled back if it raises."""
         try:
             with self.engine.begin() as connection:
                 yield connection
@@ -67,12 +57,12 @@ def due_clause(now: datetime, *, every: bool = False) -> ColumnElement[bool]:
     """What "due" means, once, for ``due_sources`` and ``claim_due``: not gone, past any
     Retry-After, next check come (any time with ``every``), and not leased to a worker."""
     conditions = [
-        SourceRow.gone_at.is_(None),
-        or_(SourceRow.retry_after.is_(None), SourceRow.retry_after <= now),
-        or_(SourceRow.lease_expires_at.is_(None), SourceRow.lease_expires_at <= now),
+        SOURCES.c.gone_at.is_(None),
+        or_(SOURCES.c.retry_after.is_(None), SOURCES.c.retry_after <= now),
+        or_(SOURCES.c.lease_expires_at.is_(None), SOURCES.c.lease_expires_at <= now),
     ]
     if not every:
-        conditions.append(or_(SourceRow.next_check_at.is_(None), SourceRow.next_check_at <= now))
+        conditions.append(or_(SOURCES.c.next_check_at.is_(None), SOURCES.c.next_check_at <= now))
     return and_(*conditions)
 
 
@@ -99,18 +89,23 @@ def _success_fields(result: str, now: datetime, next_check_at: datetime) -> dict
     }
 
 
-def _move(session: Session, row: SourceRow, new_url: str | None, now: datetime) -> None:
+def _move(connection: Connection, source_id: int, new_url: str | None, now: datetime) -> None:
     """Follow a permanent redirect: the new URL is fetched, the old one kept as an alias."""
+    row = connection.execute(
+        select(SOURCES.c.url, SOURCES.c.feed_url).where(SOURCES.c.id == source_id)
+    ).one()
     old = row.feed_url or row.url
     if not new_url or new_url == old:
         return
-    if session.get(SourceAliasRow, old) is None:
-        session.add(SourceAliasRow(url=old, source_id=row.id, created_at=now))
-    stale = session.get(SourceAliasRow, new_url)
-    if stale is not None:
-        session.delete(stale)
-    row.feed_url = new_url
-    row.moved_at = now
+    known = select(SOURCE_ALIASES.c.url).where(SOURCE_ALIASES.c.url == old)
+    if connection.execute(known).first() is None:
+        connection.execute(
+            insert(SOURCE_ALIASES).values(url=old, source_id=source_id, created_at=now)
+        )
+    connection.execute(delete(SOURCE_ALIASES).where(SOURCE_ALIASES.c.url == new_url))
+    connection.execute(
+        update(SOURCES).where(SOURCES.c.id == source_id).values(feed_url=new_url, moved_at=now)
+    )
 
 
 def _identity(row: Any) -> EntryIdentity:

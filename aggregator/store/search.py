@@ -172,8 +172,8 @@ class SearchMixin(StoreBase):
             "limit": limit,
             "offset": offset,
         }
-        with self._session() as session:
-            rows = session.execute(statement, params).all()
+        with self._connection() as connection:
+            rows = connection.execute(statement, params).all()
         hits = tuple(
             SearchHit(r.kind, r.title, r.url, r.source_title, r.published, r.body or "")
             for r in rows
@@ -199,8 +199,8 @@ class SearchMixin(StoreBase):
             "INSERT INTO post_search (path, title, summary, content, published) "
             "VALUES (:path, :title, :summary, :content, :published)"
         ).bindparams(bindparam("published", type_=UTCDateTime()))
-        with self._session() as session:
-            connection = session.connection()
+        with self._connection() as connection:
+            connection = connection
             connection.execute(text("DELETE FROM post_search"))
             if rows:
                 connection.execute(insert, rows)

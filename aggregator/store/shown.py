@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Dialect, Select, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Dialect, Select, func, literal, select
 
 from aggregator.models import Headline, StoredEntry
 from aggregator.store.bulk import date_reader, json_reader, raw
@@ -95,17 +94,17 @@ class ShownMixin(StoreBase):
         if not source_ids:
             return NewestBySource(found, latest)
         undated: dict[int, StoredEntry] = {}
-        with self._session() as session:
-            names = _names(session)
+        with self._connection() as connection:
+            names = _names(connection)
             query = _newest_query(source_ids, limit, content=content)
-            for entry, dated in _entries(session, names, query):
+            for entry, dated in _entries(connection, names, query):
                 found[entry.source_id].append(entry)
                 (latest if dated else undated).setdefault(entry.source_id, entry)
             # Sources whose newest are all undated: a dated entry may lie further back.
             missing = [source_id for source_id in undated if source_id not in latest]
             if missing:
                 query = _newest_query(missing, 1, content=content, dated=True)
-                for entry, _ in _entries(session, names, query):
+                for entry, _ in _entries(connection, names, query):
                     latest[entry.source_id] = entry
         for source_id in missing:
             latest.setdefault(source_id, undated[source_id])
@@ -138,8 +137,8 @@ class ShownMixin(StoreBase):
             .where(ENTRIES.c.id.in_(chosen.scalar_subquery()))
             .order_by(*_ORDER)
         )
-        with self._session() as session:
-            rows = _entries(session, _names(session), query)
+        with self._connection() as connection:
+            rows = _entries(connection, _names(connection), query)
         return [entry for entry, _ in rows]
 
     def headlines_between(self, start: datetime, end: datetime) -> list[Headline]:
@@ -152,11 +151,11 @@ class ShownMixin(StoreBase):
             .where(e.sort_at >= start, e.sort_at < end)
             .order_by(*_ORDER)
         )
-        with self._session() as session:
-            date = date_reader(_dialect(session))
+        with self._connection() as connection:
+            date = date_reader(_dialect(connection))
             return [
                 Headline(title, url, date(shown), source_id)  # type: ignore[arg-type]
-                for title, url, shown, source_id in session.execute(query).all()
+                for title, url, shown, source_id in connection.execute(query).all()
             ]
 
 
@@ -164,7 +163,7 @@ class ShownMixin(StoreBase):
 Names = dict[int, tuple[str, str | None, str, bool]]
 
 
-def _names(session: Session) -> Names:
+def _names(connection: Connection) -> Names:
     """Every source's names, read once for all the entries of a call."""
     return {
         row.id: (
@@ -173,17 +172,19 @@ def _names(session: Session) -> Names:
             row.feed_url or row.url,
             bool(row.is_own),
         )
-        for row in session.execute(_NAMES)
+        for row in connection.execute(_NAMES)
     }
 
 
-def _dialect(session: Session) -> Dialect:
-    return session.get_bind().dialect
+def _dialect(connection: Connection) -> Dialect:
+    return connection.dialect
 
 
-def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[StoredEntry, bool]]:
+def _entries(
+    connection: Connection, names: Names, query: Select[Any]
+) -> list[tuple[StoredEntry, bool]]:
     """The entries of ``query`` (``_columns`` rows), each with whether it is dated."""
-    dialect = _dialect(session)
+    dialect = _dialect(connection)
     date, json = date_reader(dialect), json_reader(dialect)
     found = []
     for (
@@ -199,7 +200,7 @@ def _entries(session: Session, names: Names, query: Select[Any]) -> list[tuple[S
         body,
         source_id,
         enclosures,
-    ) in session.execute(query).all():
+    ) in connection.execute(query).all():
         source_title, source_url, feed_url, is_own = names[source_id]
         published = date(published)
         first = cast(datetime, published or date(sort_at))  # sort_at is never NULL

@@ -9,13 +9,15 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Update,
     bindparam,
+    case,
     func,
+    insert,
     select,
     update,
 )
-from sqlalchemy.orm import Session
 
 from aggregator.errors import SourceError
 from aggregator.models import (
@@ -32,7 +34,7 @@ from aggregator.store.rows import (
     _success_fields,
     due_clause,
 )
-from aggregator.store.schema import SourceAliasRow, SourceRow, SubscriptionRow
+from aggregator.store.schema import SOURCE_ALIASES, SUBSCRIPTIONS
 
 
 def _not_modified_update() -> Update:
@@ -50,6 +52,42 @@ def _not_modified_update() -> Update:
 
 
 _NOT_MODIFIED = _not_modified_update()
+
+#: What a blogroll sync reads of each source and may change.
+_SYNCED = [
+    SOURCES.c[name]
+    for name in (
+        "id",
+        "url",
+        "feed_url",
+        "site_url",
+        "title",
+        "category",
+        "note",
+        "recommended",
+        "position",
+        "active",
+        "is_own",
+        "etag",
+        "last_modified",
+    )
+]
+
+#: A source the blogroll adds, before the blogroll's fields are set.
+_NEW_SOURCE: dict[str, Any] = {
+    "feed_url": None,
+    "site_url": None,
+    "title": None,
+    "category": "",
+    "note": "",
+    "recommended": [],
+    "position": 0,
+    "active": True,
+    "is_own": False,
+    "etag": None,
+    "last_modified": None,
+    "failure_count": 0,
+}
 
 
 def _prefixed(values: dict[str, Any]) -> dict[str, Any]:
@@ -77,50 +115,65 @@ class SourcesMixin(StoreBase):
         whose entries are own posts.
         """
         added = kept = retired = 0
-        with self._session() as session:
-            rows = {row.url: row for row in session.scalars(select(SourceRow))}
+        with self._connection() as connection:
+            # Plain dicts, changed in place as the blogroll is walked; only what changed
+            # is written, so a blogroll that did not change writes nothing.
+            rows = {r.url: dict(r._mapping) for r in connection.execute(select(*_SYNCED))}
+            by_id = {row["id"]: row for row in rows.values()}
             # A blog listed by its feed URL, a former feed URL or its new one is the same source.
-            by_feed = {row.feed_url: row for row in rows.values() if row.feed_url}
+            by_feed = {row["feed_url"]: row for row in rows.values() if row["feed_url"]}
             aliases = {
-                alias.url: session.get_one(SourceRow, alias.source_id)
-                for alias in session.scalars(select(SourceAliasRow))
+                url: by_id[source_id]
+                for url, source_id in connection.execute(
+                    select(SOURCE_ALIASES.c.url, SOURCE_ALIASES.c.source_id)
+                )
             }
             wanted: set[str] = set()
+            new: list[dict[str, Any]] = []
+            changes: dict[int, dict[str, Any]] = {}
             if own_feed_url:
                 entries = [*entries, BlogrollEntry(url=own_feed_url, feed_url=own_feed_url)]
             for position, entry in enumerate(entries):
                 row = rows.get(entry.url) or by_feed.get(entry.url) or aliases.get(entry.url)
-                if row is not None and row.url in wanted:
+                if row is not None and row["url"] in wanted:
                     continue  # listed twice under different URLs
                 if row is None:
-                    row = SourceRow(url=entry.url, created_at=now, failure_count=0)
-                    session.add(row)
+                    row = {**_NEW_SOURCE, "url": entry.url, "created_at": now}
+                    new.append(row)
                     rows[entry.url] = row
                     added += 1
                 else:
                     kept += 1
-                wanted.add(row.url)
+                wanted.add(row["url"])
+                values: dict[str, Any] = {}
                 # An explicit feed URL wins; otherwise keep what discovery found. A feed URL
                 # the source moved away from (a 301/308) is not a new one: it stays moved.
                 explicit = entry.feed_url and aliases.get(entry.feed_url) is not row
-                if explicit and row.feed_url != entry.feed_url:
-                    row.etag = row.last_modified = None
-                    row.feed_url = entry.feed_url
-                _assign(
-                    row,
-                    site_url=entry.site_url or row.site_url,
-                    title=entry.title,
-                    category=entry.category,
-                    note=entry.note,
-                    recommended=[{"title": r.title, "url": r.url} for r in entry.recommended],
-                    position=position,
-                    active=True,
-                    is_own=entry.url == own_feed_url,
-                )
+                if explicit and row["feed_url"] != entry.feed_url:
+                    values.update(etag=None, last_modified=None, feed_url=entry.feed_url)
+                listed = {
+                    "site_url": entry.site_url or row["site_url"],
+                    "title": entry.title,
+                    "category": entry.category,
+                    "note": entry.note,
+                    "recommended": [{"title": r.title, "url": r.url} for r in entry.recommended],
+                    "position": position,
+                    "active": True,
+                    "is_own": entry.url == own_feed_url,
+                }
+                values.update((k, v) for k, v in listed.items() if row[k] != v)
+                row.update(values)
+                if row.get("id") is not None and values:
+                    changes.setdefault(row["id"], {}).update(values)
             for url, row in rows.items():
-                if url not in wanted and row.active:
-                    row.active = False
+                if url not in wanted and row["active"]:
+                    row["active"] = False
+                    changes.setdefault(row["id"], {})["active"] = False
                     retired += 1
+            if new:
+                connection.execute(insert(SOURCES), [{**row} for row in new])
+            for source_id, values in changes.items():
+                connection.execute(update(SOURCES).where(SOURCES.c.id == source_id).values(values))
         return SyncOutcome(added=added, retired=retired, kept=kept)
 
     def list_sources(
@@ -150,18 +203,17 @@ class SourcesMixin(StoreBase):
             query = query.where(SOURCES.c.id.in_(ids))
         if where is not None:
             query = query.where(where)
-        aliases_table = SourceAliasRow.__table__
         with self._connection() as connection:
             # Only a verified subscription makes polling a safety net.
             subscribed = set(
                 connection.scalars(
-                    select(SubscriptionRow.source_id).where(SubscriptionRow.state == "active")
+                    select(SUBSCRIPTIONS.c.source_id).where(SUBSCRIPTIONS.c.state == "active")
                 )
             )
             aliases: dict[int, list[str]] = {}
             for source_id, url in connection.execute(
-                select(aliases_table.c.source_id, aliases_table.c.url).order_by(
-                    aliases_table.c.created_at
+                select(SOURCE_ALIASES.c.source_id, SOURCE_ALIASES.c.url).order_by(
+                    SOURCE_ALIASES.c.created_at
                 )
             ):
                 aliases.setdefault(source_id, []).append(url)
@@ -190,19 +242,20 @@ class SourcesMixin(StoreBase):
 
     def revive(self, source_id: int) -> None:
         """Make a gone, rate-limited or failing source due now."""
-        with self._session() as session:
-            row = session.get_one(SourceRow, source_id)
-            row.gone_at = None
-            row.retry_after = None
-            row.next_check_at = None
+        with self._connection() as connection:
+            _change(connection, source_id, gone_at=None, retry_after=None, next_check_at=None)
 
     def set_feed_url(self, source_id: int, feed_url: str, site_url: str | None) -> None:
         """Remember the feed that discovery found for a homepage."""
-        with self._session() as session:
-            row = session.get_one(SourceRow, source_id)
-            row.feed_url = feed_url
-            row.site_url = row.site_url or site_url
-            row.etag = row.last_modified = None
+        with self._connection() as connection:
+            _change(
+                connection,
+                source_id,
+                feed_url=feed_url,
+                site_url=func.coalesce(SOURCES.c.site_url, site_url),
+                etag=None,
+                last_modified=None,
+            )
 
     def record_not_modified_many(
         self, records: Sequence[tuple[int, NotModified, datetime, datetime]]
@@ -228,11 +281,8 @@ class SourcesMixin(StoreBase):
             )
             moved = [(r[0], r[1].permanent_url, r[2]) for r in records if r[1].permanent_url]
             if moved:
-                # Rare: the ORM's session, on this transaction, for the alias bookkeeping.
-                with Session(bind=connection) as session:
-                    for source_id, url, now in moved:
-                        _move(session, session.get_one(SourceRow, source_id), url, now)
-                    session.flush()
+                for source_id, url, now in moved:
+                    _move(connection, source_id, url, now)
 
     def record_failure(
         self,
@@ -245,28 +295,31 @@ class SourcesMixin(StoreBase):
         gone: bool = False,
     ) -> None:
         """Record a failed fetch on its source; its stored entries are untouched."""
-        with self._session() as session:
-            row = session.get_one(SourceRow, source_id)
-            row.last_fetched_at = now
-            row.last_result = "error"
-            row.last_error_kind = error.kind
-            row.last_error = str(error)
-            row.last_http_status = getattr(error, "status", None)
-            if not row.failure_count:
-                row.first_failure_at = now
-            row.last_failure_at = now
-            row.failure_count = (row.failure_count or 0) + 1
-            row.next_check_at = next_check_at
-            row.retry_after = retry_after
-            row.lease_owner = row.lease_expires_at = None
+        with self._connection() as connection:
+            failures = func.coalesce(SOURCES.c.failure_count, 0)
+            values: dict[str, Any] = {
+                "last_fetched_at": now,
+                "last_result": "error",
+                "last_error_kind": error.kind,
+                "last_error": str(error),
+                "last_http_status": getattr(error, "status", None),
+                # The first of a run of failures: none were counted before this one.
+                "first_failure_at": case((failures == 0, now), else_=SOURCES.c.first_failure_at),
+                "last_failure_at": now,
+                "failure_count": failures + 1,
+                "next_check_at": next_check_at,
+                "retry_after": retry_after,
+                "lease_owner": None,
+                "lease_expires_at": None,
+            }
             if gone:
-                row.gone_at = row.gone_at or now
+                values["gone_at"] = func.coalesce(SOURCES.c.gone_at, now)
+            _change(connection, source_id, **values)
 
 
-def _assign(row: SourceRow, **values: object) -> None:
-    """Set only the attributes that differ: on a blogroll that did not change no row is
-    marked changed, and the commit has nothing to compare (half the sync's time, on a
-    thousand blogs)."""
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
+def _change(connection: Connection, source_id: int, **values: Any) -> None:
+    """Update one source; one that is not there is an error, not a silent no-op."""
+    changed = (
+        update(SOURCES).where(SOURCES.c.id == source_id).values(values).returning(SOURCES.c.id)
+    )
+    connection.execute(changed).one()
