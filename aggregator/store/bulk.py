@@ -15,12 +15,12 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Dialect, type_coerce
 from sqlalchemy.types import NullType
 
-from aggregator.models import EntryInsert, EntryUpdate, ParsedEntry
+from aggregator.models import EntryIdentity, EntryInsert, EntryUpdate, ParsedEntry
 from aggregator.store.rows import ENTRIES, SOURCES
 from aggregator.store.schema import UTCDateTime
 
@@ -105,6 +105,41 @@ def raw_cursor(connection: Connection) -> Iterator[Any]:
         yield cursor
     finally:
         cursor.close()
+
+
+def identities_where(
+    connection: Connection, source_id: int, column: str, values: Sequence[str | None]
+) -> dict[str, EntryIdentity]:
+    """A source's stored entries whose ``column`` (``key`` or ``url``) is one of ``values``,
+    the oldest for each value: what a changed feed is matched against, once per changed
+    feed. The content is never read."""
+    if column not in ("key", "url"):
+        raise ValueError(f"entries are not matched by {column!r}")
+    wanted = sorted({v for v in values if v})
+    found: dict[str, EntryIdentity] = {}
+    date, m = date_reader(connection.dialect), mark(connection)
+    with raw_cursor(connection) as cursor:
+        # Chunked so that a huge feed stays under the databases' parameter limits.
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join([m] * len(chunk))
+            cursor.execute(
+                "SELECT id, key, url, content_hash, previous_content_hash, first_seen_at "
+                f"FROM entries WHERE source_id = {m} AND {column} IN ({marks}) ORDER BY id",
+                (source_id, *chunk),
+            )
+            for id, key, url, content_hash, previous, first_seen in cursor.fetchall():
+                value = key if column == "key" else url
+                if value not in found:
+                    found[value] = EntryIdentity(
+                        id=id,
+                        key=key,
+                        url=url,
+                        content_hash=content_hash,
+                        previous_content_hash=previous,
+                        first_seen_at=cast(datetime, date(first_seen)),
+                    )
+    return found
 
 
 def _identity(value: Any) -> Any:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     delete,
     func,
     select,
@@ -19,21 +18,17 @@ from aggregator.models import (
     Fetched,
     ParsedFeed,
 )
-from aggregator.store.bulk import insert_entries, update_entries, update_source
+from aggregator.store.bulk import identities_where, insert_entries, update_entries, update_source
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
     ENTRIES,
     SOURCES,
     StoreBase,
-    _identity,
     _move,
     _success_fields,
     warning_value,
 )
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
-
-#: What matching a fetched feed against the stored entries reads (``EntryIdentity``).
-_IDENTITY_COLUMNS = ("id", "key", "url", "content_hash", "previous_content_hash", "first_seen_at")
 
 
 class EntriesMixin(StoreBase):
@@ -43,19 +38,10 @@ class EntriesMixin(StoreBase):
         """What an update matches a fetched feed against: the source's stored entries with
         one of ``keys``, and by link those with ``urls[i]`` where ``keys[i]`` was not found."""
         with self._connection() as connection:
-            by_key = self._entries_where(connection, source_id, ENTRIES.c.key, keys)
+            by_key = identities_where(connection, source_id, "key", keys)
             unmatched = [u for k, u in zip(keys, urls, strict=True) if u and k not in by_key]
-            by_url = {
-                r.url: r
-                for r in self._entries_where(
-                    connection, source_id, ENTRIES.c.url, unmatched
-                ).values()
-                if r.url
-            }
-            return (
-                {k: _identity(r) for k, r in by_key.items()},
-                {u: _identity(r) for u, r in by_url.items()},
-            )
+            by_url = identities_where(connection, source_id, "url", unmatched)
+            return by_key, by_url
 
     def store_feed(
         self,
@@ -113,29 +99,6 @@ class EntriesMixin(StoreBase):
             if fetched.permanent_url:
                 _move(connection, source_id, fetched.permanent_url, now)
             return len(intents.inserts), len(intents.updates)
-
-    @staticmethod
-    def _entries_where(
-        connection: Connection, source_id: int, column: Any, values: Sequence[str | None]
-    ) -> dict[str, Any]:
-        """A source's entries whose ``column`` is one of ``values``, by that value.
-
-        Only the columns matching needs are read, never the content; through Core, since
-        it runs once per changed feed.
-        """
-        wanted = sorted({v for v in values if v})
-        found: dict[str, Any] = {}
-        # Chunked so that a huge feed stays under the databases' parameter limits.
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            query = (
-                select(*(ENTRIES.c[name] for name in _IDENTITY_COLUMNS))
-                .where(ENTRIES.c.source_id == source_id, column.in_(chunk))
-                .order_by(ENTRIES.c.id)
-            )
-            for entry_row in connection.execute(query):
-                found.setdefault(getattr(entry_row, column.key), entry_row)
-        return found
 
     def entries_digest(self, start: datetime, end: datetime) -> tuple[int, str]:
         """How many entries have ``start <= sort_at < end``, and a cheap summary of them.

@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from aggregator.errors import StoreError
 from aggregator.models import (
     Enclosure,
-    EntryIdentity,
     ParseWarning,
     Recommended,
     Source,
@@ -105,17 +104,6 @@ def _move(connection: Connection, source_id: int, new_url: str | None, now: date
     connection.execute(delete(SOURCE_ALIASES).where(SOURCE_ALIASES.c.url == new_url))
     connection.execute(
         update(SOURCES).where(SOURCES.c.id == source_id).values(feed_url=new_url, moved_at=now)
-    )
-
-
-def _identity(row: Any) -> EntryIdentity:
-    return EntryIdentity(
-        id=row.id,
-        key=row.key,
-        url=row.url,
-        content_hash=row.content_hash,
-        previous_content_hash=row.previous_content_hash,
-        first_seen_at=row.first_seen_at,
     )
 
 
