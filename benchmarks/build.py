@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from aggregator.store import Store
-from aggregator.store.schema import EntryRow, SourceRow
+from aggregator.store.schema import ENTRIES, SOURCES
 
 sys.path.insert(0, str(Path(__file__).parent))
 import machine
@@ -75,7 +75,7 @@ def fill(root: Path, sources: int, entries: int) -> Path:
     created = NEWEST - timedelta(days=3 * 365)
     with store.engine.begin() as connection:
         connection.execute(
-            insert(SourceRow),
+            insert(SOURCES),
             [
                 {
                     "id": s + 1,
@@ -121,10 +121,10 @@ def fill(root: Path, sources: int, entries: int) -> Path:
                 }
             )
             if len(batch) == 5000:
-                connection.execute(insert(EntryRow), batch)
+                connection.execute(insert(ENTRIES), batch)
                 batch = []
         if batch:
-            connection.execute(insert(EntryRow), batch)
+            connection.execute(insert(ENTRIES), batch)
     store.close()
     return root / "aggregator.toml"
 
