@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -175,3 +177,22 @@ def test_db_commands_report_and_apply_pending_migrations(
     assert f"at revision {REVISIONS[-1]}" in capsys.readouterr().out
     assert site.cli("db", "current") == 0
     assert f"at revision {REVISIONS[-1]} (up to date)" in capsys.readouterr().out
+
+
+def test_a_new_sqlite_store_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    new = Store.open(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    new.close()
+    old_path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old_path) as made:
+        made.execute("PRAGMA page_size=4096")
+        made.execute("CREATE TABLE made_before (id INTEGER PRIMARY KEY)")
+    old = Store.open(f"sqlite:///{old_path}")
+    assert old.list_sources() == []
+    old.close()
+
+    def page_size(path: Path) -> int:
+        with sqlite3.connect(path) as connection:
+            return int(connection.execute("PRAGMA page_size").fetchone()[0])
+
+    assert page_size(tmp_path / "new.sqlite3") == 16384
+    assert page_size(old_path) == 4096
