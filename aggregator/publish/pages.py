@@ -38,8 +38,12 @@ def default_templates_dir() -> Path:
     raise FileNotFoundError("aggregator's templates folder is missing from the installation")
 
 
-def make_environment(templates_dir: Path | None = None) -> Environment:
-    """Templates from ``templates_dir`` first (the owner's), then the shipped ones."""
+def make_environment(templates_dir: Path | None = None, *, reload: bool = True) -> Environment:
+    """Templates from ``templates_dir`` first (the owner's), then the shipped ones.
+
+    ``reload=False`` (a build, whose environment lives as long as the build) trusts a
+    template once loaded, instead of looking at its file's time before each page.
+    """
     if templates_dir is not None and not templates_dir.is_dir():
         raise PublishError(f"{templates_dir}: templates folder not found (templates_dir)")
     folders = [str(templates_dir)] if templates_dir else []
@@ -51,6 +55,7 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=reload,
     )
     # ``build_site`` gives the blogs' faces; a page rendered elsewhere draws none.
     env.globals["faces"] = NO_FACES

@@ -106,7 +106,7 @@ def _build_site(
         math=settings.own.math,
     )
     inputs = read_inputs(store, settings, now, loaded.posts)
-    env = make_environment(out.templates_dir)
+    env = make_environment(out.templates_dir, reload=False)
     icons = store.list_icons() if settings.fetch.icons else []
     faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
     # A global, so that every template and macro can draw any blog's face (_face.html).
