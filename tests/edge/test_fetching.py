@@ -103,6 +103,19 @@ def test_both_validators_are_sent_when_both_are_known(
     assert second.status == 304
 
 
+def test_a_feed_is_fetched_without_the_cookies_a_server_set(
+    site: Site, feed_server: FeedServer, clock: Clock
+) -> None:
+    url = feed_server.serve(
+        "/feed.xml", blog_feed(), headers={"Set-Cookie": "visitor=1; Path=/"}, conditional=False
+    )
+    site.write_blogroll([("Blog", "https://blog.example/", url)])
+    with app_for(site, clock) as app:
+        app.refresh()
+        app.refresh(every=True)
+    assert [r.headers.get("Cookie") for r in feed_server.requests_to("/feed.xml")] == [None, None]
+
+
 # -- redirects ------------------------------------------------------------------------------
 
 
