@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -297,6 +298,8 @@ class SourcesMixin(StoreBase):
         """Record a failed fetch on its source; its stored entries are untouched."""
         with self._connection() as connection:
             failures = func.coalesce(SOURCES.c.failure_count, 0)
+            # Bound as the columns' own type, which stores UTC the same way on both databases.
+            at = literal(now, SOURCES.c.last_failure_at.type)
             values: dict[str, Any] = {
                 "last_fetched_at": now,
                 "last_result": "error",
@@ -304,7 +307,7 @@ class SourcesMixin(StoreBase):
                 "last_error": str(error),
                 "last_http_status": getattr(error, "status", None),
                 # The first of a run of failures: none were counted before this one.
-                "first_failure_at": case((failures == 0, now), else_=SOURCES.c.first_failure_at),
+                "first_failure_at": case((failures == 0, at), else_=SOURCES.c.first_failure_at),
                 "last_failure_at": now,
                 "failure_count": failures + 1,
                 "next_check_at": next_check_at,
@@ -313,7 +316,7 @@ class SourcesMixin(StoreBase):
                 "lease_expires_at": None,
             }
             if gone:
-                values["gone_at"] = func.coalesce(SOURCES.c.gone_at, now)
+                values["gone_at"] = func.coalesce(SOURCES.c.gone_at, at)
             _change(connection, source_id, **values)
 
 
