@@ -1,8 +1,8 @@
 """Reading the entries the pages show, fast: Core rows, each source's names read once.
 
 A build of a large store reads tens of thousands of entries (every blog's
-page lists its newest); ORM objects for each would cost more than the SQL.
-The blogs' names are read once and shared by all of their entries.
+page lists its newest): they are read as the driver returns them and converted
+once each. The blogs' names are read once and shared by all of their entries.
 """
 
 from __future__ import annotations
