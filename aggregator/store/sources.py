@@ -20,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from aggregator.errors import SourceError
+from aggregator.errors import SourceError, StoreError
 from aggregator.models import (
     BlogrollEntry,
     NotModified,
@@ -322,7 +322,6 @@ class SourcesMixin(StoreBase):
 
 def _change(connection: Connection, source_id: int, **values: Any) -> None:
     """Update one source; one that is not there is an error, not a silent no-op."""
-    changed = (
-        update(SOURCES).where(SOURCES.c.id == source_id).values(values).returning(SOURCES.c.id)
-    )
-    connection.execute(changed).one()
+    changed = connection.execute(update(SOURCES).where(SOURCES.c.id == source_id).values(values))
+    if changed.rowcount == 0:
+        raise StoreError(f"source {source_id} is not in the store")

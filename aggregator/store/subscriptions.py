@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from aggregator.errors import StoreError
 from aggregator.models import Subscription, SubscriptionState
 from aggregator.store.rows import StoreBase
 from aggregator.store.schema import SUBSCRIPTIONS
@@ -46,9 +47,8 @@ class SubscriptionsMixin(StoreBase):
         """A new subscription in state ``requested``, stored before the hub is asked, so
         that a hub verifying at once finds it."""
         with self._connection() as connection:
-            added = insert(SUBSCRIPTIONS).returning(*SUBSCRIPTIONS.c)
-            row = connection.execute(
-                added,
+            added = connection.execute(
+                insert(SUBSCRIPTIONS),
                 dict(
                     source_id=source_id,
                     hub=hub,
@@ -61,7 +61,10 @@ class SubscriptionsMixin(StoreBase):
                     created_at=now,
                     updated_at=now,
                 ),
-            ).one()
+            )
+            (new_id,) = added.inserted_primary_key or (None,)
+            query = select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == new_id)
+            row = connection.execute(query).one()
             return _subscription(row)
 
     def subscription_state(
@@ -131,13 +134,11 @@ class SubscriptionsMixin(StoreBase):
 
 def _change(connection: Connection, subscription_id: int, **values: Any) -> None:
     """Update one subscription; one that is not there is an error, not a silent no-op."""
-    changed = (
-        update(SUBSCRIPTIONS)
-        .where(SUBSCRIPTIONS.c.id == subscription_id)
-        .values(values)
-        .returning(SUBSCRIPTIONS.c.id)
+    changed = connection.execute(
+        update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id).values(values)
     )
-    connection.execute(changed).one()
+    if changed.rowcount == 0:
+        raise StoreError(f"subscription {subscription_id} is not in the store")
 
 
 def _subscription(row: Any) -> Subscription:
