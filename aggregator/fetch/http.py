@@ -174,17 +174,20 @@ class Fetcher:
         """requests' and urllib3's exceptions as the fetch errors, each naming the URL;
         urllib3's are sorted as requests sorts them."""
         limits = self.settings
-        timed_out = FetchTimeout(
-            f"{url}: timed out (connect {limits.connect_timeout:g} s, "
-            f"read {limits.read_timeout:g} s)"
-        )
+
+        def timed_out() -> FetchTimeout:
+            return FetchTimeout(
+                f"{url}: timed out (connect {limits.connect_timeout:g} s, "
+                f"read {limits.read_timeout:g} s)"
+            )
+
         try:
             yield
         except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
-            raise timed_out from None
+            raise timed_out() from None
         except urllib3.exceptions.MaxRetryError as exc:
             if _is_connect_timeout(exc.reason):
-                raise timed_out from None
+                raise timed_out() from None
             raise NetworkError(f"{url}: cannot connect: {_root_cause(exc)}") from None
         except (
             requests.ConnectionError,

@@ -21,8 +21,7 @@ from sqlalchemy import Column, Connection, Dialect, type_coerce
 from sqlalchemy.types import NullType
 
 from aggregator.models import EntryIdentity, EntryInsert, EntryUpdate, ParsedEntry
-from aggregator.store.rows import ENTRIES, SOURCES
-from aggregator.store.schema import UTCDateTime
+from aggregator.store.schema import ENTRIES, SOURCES, UTCDateTime
 
 #: The columns of an entry's version.
 _FIELDS = (

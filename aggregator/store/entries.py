@@ -21,13 +21,12 @@ from aggregator.models import (
 from aggregator.store.bulk import identities_where, insert_entries, update_entries, update_source
 from aggregator.store.revision import count_entry_write
 from aggregator.store.rows import (
-    ENTRIES,
-    SOURCES,
     StoreBase,
     _move,
     _success_fields,
     warning_value,
 )
+from aggregator.store.schema import ENTRIES, SOURCES
 from aggregator.store.search import delete_entry_documents, entry_document, write_entry_documents
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Table,
     and_,
     delete,
     insert,
@@ -27,9 +28,7 @@ from aggregator.models import (
     Recommended,
     Source,
 )
-from aggregator.store.schema import ENTRIES, SOURCE_ALIASES, SOURCES
-
-__all__ = ["ENTRIES", "SOURCES", "StoreBase"]
+from aggregator.store.schema import SOURCE_ALIASES, SOURCES
 
 
 class StoreBase:
@@ -86,6 +85,16 @@ def _success_fields(result: str, now: datetime, next_check_at: datetime) -> dict
         "lease_owner": None,
         "lease_expires_at": None,
     }
+
+
+def update_one(
+    connection: Connection, table: Table, row_id: int, values: dict[str, Any], *, what: str
+) -> None:
+    """Update the row of ``table`` with id ``row_id``; one that is not there is an error
+    naming ``what`` it is, not a silent no-op."""
+    changed = connection.execute(update(table).where(table.c.id == row_id).values(values))
+    if changed.rowcount == 0:
+        raise StoreError(f"{what} {row_id} is not in the store")
 
 
 def _move(connection: Connection, source_id: int, new_url: str | None, now: datetime) -> None:

@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Dialect, Select, func, literal, select
 
 from aggregator.models import Headline, StoredEntry
 from aggregator.store.bulk import date_reader, json_reader, raw
-from aggregator.store.rows import ENTRIES, SOURCES, StoreBase, _enclosures
+from aggregator.store.rows import StoreBase, _enclosures
+from aggregator.store.schema import ENTRIES, SOURCES
 
 _NAMES = select(
     SOURCES.c.id,

@@ -20,22 +20,21 @@ from sqlalchemy import (
     update,
 )
 
-from aggregator.errors import SourceError, StoreError
+from aggregator.errors import SourceError
 from aggregator.models import (
     BlogrollEntry,
     NotModified,
     Source,
 )
 from aggregator.store.rows import (
-    ENTRIES,
-    SOURCES,
     StoreBase,
     _move,
     _source,
     _success_fields,
     due_clause,
+    update_one,
 )
-from aggregator.store.schema import SOURCE_ALIASES, SUBSCRIPTIONS
+from aggregator.store.schema import ENTRIES, SOURCE_ALIASES, SOURCES, SUBSCRIPTIONS
 
 
 def _not_modified_update() -> Update:
@@ -69,8 +68,6 @@ _SYNCED = [
         "position",
         "active",
         "is_own",
-        "etag",
-        "last_modified",
     )
 ]
 
@@ -321,7 +318,4 @@ class SourcesMixin(StoreBase):
 
 
 def _change(connection: Connection, source_id: int, **values: Any) -> None:
-    """Update one source; one that is not there is an error, not a silent no-op."""
-    changed = connection.execute(update(SOURCES).where(SOURCES.c.id == source_id).values(values))
-    if changed.rowcount == 0:
-        raise StoreError(f"source {source_id} is not in the store")
+    update_one(connection, SOURCES, source_id, values, what="source")

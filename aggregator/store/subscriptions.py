@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 
-from aggregator.errors import StoreError
 from aggregator.models import Subscription, SubscriptionState
-from aggregator.store.rows import StoreBase
+from aggregator.store.rows import StoreBase, update_one
 from aggregator.store.schema import SUBSCRIPTIONS
 
 
@@ -133,12 +132,7 @@ class SubscriptionsMixin(StoreBase):
 
 
 def _change(connection: Connection, subscription_id: int, **values: Any) -> None:
-    """Update one subscription; one that is not there is an error, not a silent no-op."""
-    changed = connection.execute(
-        update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id).values(values)
-    )
-    if changed.rowcount == 0:
-        raise StoreError(f"subscription {subscription_id} is not in the store")
+    update_one(connection, SUBSCRIPTIONS, subscription_id, values, what="subscription")
 
 
 def _subscription(row: Any) -> Subscription:
