@@ -11,22 +11,18 @@ for a before/after table. No network.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
+from checkout import checkout_arguments
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=60, help="number of feeds")
-    parser.add_argument("--root", type=Path, help="the checkout whose aggregator to time")
-    args = parser.parse_args()
-    if args.root:
-        sys.path.insert(0, str(args.root.resolve()))
-    sys.path.insert(0, str(Path(__file__).parent))
+    args = checkout_arguments(__doc__, 60)
     import feedparser
     from feedsite import build_feed
 

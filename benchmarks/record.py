@@ -12,22 +12,18 @@ the work of the thread that records a refresh, the one lane every feed goes thro
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from checkout import checkout_arguments
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="number of feeds")
-    parser.add_argument("--root", type=Path, help="the checkout whose aggregator to time")
-    args = parser.parse_args()
-    if args.root:
-        sys.path.insert(0, str(args.root.resolve()))
-    sys.path.insert(0, str(Path(__file__).parent))
+    args = checkout_arguments(__doc__, 200)
     from feedsite import build_feed, feed_path, host_of
 
     import aggregator
