@@ -12,20 +12,17 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from urllib.parse import urljoin
 
 from jinja2 import Environment
 
-from aggregator.blogroll import build_opml
 from aggregator.posts import load_posts
 from aggregator.posts.kept import KEPT_FILE, kept_bytes, read_kept
-from aggregator.publish.archive import ArchiveMonth, BlogLinks, digest, month_rows
+from aggregator.publish.archive import ArchiveMonth, digest
 from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_references
-from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.blog_pages import BlogPageOutput
 from aggregator.publish.chrome import BuildOutcome, PageChrome
 from aggregator.publish.clock import zone
-from aggregator.publish.faces import build_faces
+from aggregator.publish.faces import Faces, build_faces
 from aggregator.publish.files import StagedSite, carries_inputs, make_output_folder
 from aggregator.publish.fingerprint import (
     BuildRecord,
@@ -35,25 +32,20 @@ from aggregator.publish.fingerprint import (
     write_record,
 )
 from aggregator.publish.inputs import read_inputs
-from aggregator.publish.json_feed import build_json_feed
 from aggregator.publish.own_pages import with_own_pages
 from aggregator.publish.pages import (
     make_environment,
-    page_url,
     read_stylesheet,
-    render_page,
     templates_digest,
 )
 from aggregator.publish.plan import (
     FeedSpec,
-    OpmlSpec,
-    PageSpec,
     SitePlan,
-    archive_page,
-    blog_page,
     plan_site,
 )
 from aggregator.publish.prune import prune_output
+from aggregator.publish.render import Renderer, RenderShared
+from aggregator.publish.second_process import RenderPool
 from aggregator.publish.suggestions import with_suggestions
 from aggregator.publish.views import health_changes_at
 from aggregator.publish.widget import build_widget
@@ -73,8 +65,8 @@ def build_site(
     (taken before reading them), the build is recorded so that the next one
     with nothing new does nothing (``fingerprint``).
     """
-    with _cyclic_gc_paused():
-        return _build_site(settings, store, now, fingerprint)
+    with _cyclic_gc_paused(), RenderPool(store) as pool:
+        return _build_site(settings, store, now, fingerprint, pool)
 
 
 @contextmanager
@@ -93,7 +85,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _build_site(
-    settings: Settings, store: Store, now: datetime, fingerprint: str | None
+    settings: Settings, store: Store, now: datetime, fingerprint: str | None, pool: RenderPool
 ) -> BuildOutcome:
     out = settings.output
     # A post that cannot be read now is published as the last build published it.
@@ -124,7 +116,7 @@ def _build_site(
     }
     make_output_folder(out.dir)
     with StagedSite(out.dir) as staged:
-        _render(env, settings, plan, kept, store, staged)
+        _render(env, settings, plan, kept, store, staged, faces, pool)
         staged.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
         staged.put(KEPT_FILE, kept_bytes(loaded.texts))
         staged.update(faces.files)
@@ -181,48 +173,15 @@ def _render(
     kept: set[str],
     store: Store,
     files: StagedSite,
+    faces: Faces,
+    pool: RenderPool,
 ) -> None:
-    """Render every planned file but the archive and blog pages in ``kept`` into ``files``,
-    in plan order."""
-    site = settings.site
+    """Render every planned file but the archive and blog pages in ``kept`` into ``files``."""
     files.put("style.css", read_stylesheet(env))
-    blog_links: BlogLinks = {}
-    for output in plan.outputs:
-        if isinstance(output, ArchiveMonth):
-            if output.path in kept:
-                continue
-            # Read month by month: a large archive is never all in memory at once.
-            headlines = store.headlines_between(output.start, output.end) if output.count else []
-            rows = month_rows(output, headlines, plan.sources_by_id, blog_links)
-            output = archive_page(output, rows, site)
-        elif isinstance(output, BlogPageOutput):
-            if output.path in kept:
-                continue
-            output = blog_page(output, settings)
-        if isinstance(output, PageSpec):
-            files.put(
-                output.path,
-                render_page(
-                    env,
-                    output.template,
-                    site=site,
-                    generated_at=plan.updated,
-                    page_title=output.title,
-                    feeds=[*plan.base_feeds, *output.extra_feeds],
-                    category_links=list(plan.category_links),
-                    page_url=page_url(site.url, output.path),
-                    blog_pages=plan.blog_pages,
-                    # A page's links are relative to where it lies, unless it says otherwise.
-                    **{"root": "../" * output.path.count("/"), **output.context},
-                ),
-            )
-        elif isinstance(output, FeedSpec):
-            atom_url = urljoin(site.url, f"{output.stem}.xml")
-            json_url = urljoin(site.url, f"{output.stem}.json")
-            hubs = settings.websub.hubs
-            info = FeedInfo(output.title, atom_url, output.updated, hubs)
-            files.put(f"{output.stem}.xml", build_atom(output.items, site, info))
-            info = FeedInfo(output.title, json_url, output.updated, hubs)
-            files.put(f"{output.stem}.json", build_json_feed(output.items, site, info))
-        elif isinstance(output, OpmlSpec):
-            files.put(output.path, build_opml(output.blogroll))
+    renderer = Renderer(env, RenderShared.of(plan, settings, faces), store)
+    stale = [
+        o
+        for o in plan.outputs
+        if not (isinstance(o, ArchiveMonth | BlogPageOutput) and o.path in kept)
+    ]
+    pool.render_all(stale, renderer, lambda file: files.put(*file))

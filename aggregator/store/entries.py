@@ -123,6 +123,11 @@ class EntriesMixin(StoreBase):
         """When the newest stored entry was published."""
         return self._entry_date(func.max(ENTRIES.c.sort_at))
 
+    def count_entries(self) -> int:
+        """How many entries are stored."""
+        with self._connection() as connection:
+            return connection.scalar(select(func.count()).select_from(ENTRIES)) or 0
+
     def oldest_entry_date(self) -> datetime | None:
         """When the oldest stored entry was published: where the monthly archives begin."""
         return self._entry_date(func.min(ENTRIES.c.sort_at))
