@@ -215,7 +215,16 @@ class StagedSite:
         """Stage ``data`` as the file ``name`` of the site; the last one given wins."""
         if name in self._staged:
             self._superseded.append(self._staged[name])
-        self._staged[name] = self._pool.submit(_stage_unless_same, self.output / name, data)
+        self._staged[name] = self._pool.submit(stage_unless_same, self.output / name, data)
+
+    def adopt(self, name: str, staged: Path | None) -> None:
+        """Take the file ``name`` as staged by another process (``stage_unless_same``): its
+        temporary file, or None when ``name`` already holds its bytes."""
+        done: Future[Path | None] = Future()
+        done.set_result(staged)
+        if name in self._staged:
+            self._superseded.append(self._staged[name])
+        self._staged[name] = done
 
     def update(self, files: Mapping[str, bytes]) -> None:
         for name, data in files.items():
@@ -234,11 +243,7 @@ class StagedSite:
             }
             put_on_disk(self.output, list(changed.values()))
         except OSError as exc:
-            where = exc.filename or self.output
-            raise PublishError(
-                f"{where}: cannot write the site: {exc.strerror or exc}; "
-                "the previously published site is unchanged"
-            ) from None
+            raise cannot_write(exc, self.output) from None
         for name, tmp_path in changed.items():
             os.replace(tmp_path, self.output / name)
         written = list(changed)
@@ -260,7 +265,16 @@ class StagedSite:
         self._superseded.clear()
 
 
-def _stage_unless_same(path: Path, data: bytes) -> Path | None:
+def cannot_write(exc: OSError, output: Path) -> PublishError:
+    """The error of a site that could not be staged or put in place."""
+    where = exc.filename or output
+    return PublishError(
+        f"{where}: cannot write the site: {exc.strerror or exc}; "
+        "the previously published site is unchanged"
+    )
+
+
+def stage_unless_same(path: Path, data: bytes) -> Path | None:
     """The temporary file holding ``data`` for ``path``; None when ``path`` holds it."""
     if _holds(path, data):
         return None

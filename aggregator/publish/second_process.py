@@ -8,8 +8,11 @@ fresh interpreter running this module: it inherits neither this process's
 threads nor its memory (nor re-runs its main script, as multiprocessing's
 ``spawn`` would), and it reads the archives' headlines from the store itself.
 
-If the second process fails or dies, the outputs it held are rendered here;
-a broken template is the same ``PublishError`` from either process.
+The second process stages the files it renders itself, beside the ones this
+process stages (``files.stage_unless_same``), and says which: pages never
+cross between the processes. If it fails or dies, the outputs it held are
+rendered here (what it staged and did not report, ``prune`` removes); a
+broken template is the same ``PublishError`` from either process.
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aggregator
 from aggregator.errors import PublishError
+from aggregator.publish.files import StagedSite, cannot_write, stage_unless_same
 from aggregator.publish.plan import Output
-from aggregator.publish.render import File, Renderer, RenderShared, listed_rows
+from aggregator.publish.render import Renderer, RenderShared, listed_rows
 from aggregator.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,11 +71,9 @@ class RenderPool:
             self._helper.close()
             self._helper = None
 
-    def render_all(
-        self, outputs: Sequence[Output], renderer: Renderer, put: Callable[[File], None]
-    ) -> None:
-        """Render every output and ``put`` its files, taking the second process's help when
-        the outputs list enough entries (see the module)."""
+    def render_all(self, outputs: Sequence[Output], renderer: Renderer, files: StagedSite) -> None:
+        """Render every output and stage its ``files``, taking the second process's help
+        when the outputs list enough entries (see the module)."""
         helper = self._helper
         if helper is not None and sum(listed_rows(o) for o in outputs) < SECOND_PROCESS_ROWS:
             helper = None  # most pages were kept: not worth sending anything across
@@ -92,7 +94,7 @@ class RenderPool:
                 look_at = time.monotonic() + _LOOK_EVERY
                 if helper.ready(wait=not todo):
                     try:
-                        files = helper.result()
+                        staged = helper.result()
                     except _Gone as gone:
                         log.warning("the second render process stopped (%s); rendering here", gone)
                         todo.extend(sent)
@@ -101,12 +103,12 @@ class RenderPool:
                         continue
                     sent.popleft()
                     helped += 1
-                    for file in files:
-                        put(file)
+                    for name, path in staged:
+                        files.adopt(name, path)
                     continue
             if todo:
-                for file in renderer.files(todo.popleft()):
-                    put(file)
+                for name, data in renderer.files(todo.popleft()):
+                    files.put(name, data)
         if helped:
             log.debug("a second process rendered %d of %d outputs", helped, len(outputs))
 
@@ -151,7 +153,8 @@ class _SecondProcess:
         readable, _, _ = select.select([self._results], [], [], None if wait else 0)
         return bool(readable)
 
-    def result(self) -> list[File]:
+    def result(self) -> list[tuple[str, Path | None]]:
+        """The files of the next output, as the other process staged them."""
         try:
             kind, value = self._results.recv()
         except (EOFError, OSError):
@@ -160,7 +163,7 @@ class _SecondProcess:
             raise PublishError(value)
         if kind == "failed":
             raise _Gone(value)
-        return list(value)
+        return [(name, Path(path) if path else None) for name, path in value]
 
     def close(self) -> None:
         self._outbox.put(None)
@@ -199,11 +202,18 @@ def _serve(jobs: Connection, results: Connection) -> None:
         store = Store.open(shared.settings.database.url, upgrade=False)
         try:
             renderer = Renderer(shared.environment(), shared, store)
+            folder = shared.settings.output.dir
             while (output := jobs.recv()) is not None:
                 try:
-                    results.send(("ok", renderer.files(output)))
+                    staged = [
+                        (name, stage_unless_same(folder / name, data))
+                        for name, data in renderer.files(output)
+                    ]
+                    results.send(("ok", [(name, path and str(path)) for name, path in staged]))
                 except PublishError as exc:
                     results.send(("error", str(exc)))
+                except OSError as exc:
+                    results.send(("error", str(cannot_write(exc, folder))))
                 except Exception:
                     results.send(("failed", traceback.format_exc(limit=-3)))
         finally:

@@ -184,4 +184,4 @@ def _render(
         for o in plan.outputs
         if not (isinstance(o, ArchiveMonth | BlogPageOutput) and o.path in kept)
     ]
-    pool.render_all(stale, renderer, lambda file: files.put(*file))
+    pool.render_all(stale, renderer, files)
