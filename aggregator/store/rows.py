@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -36,18 +37,43 @@ class StoreBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The connection of this thread's ``transaction`` block, while there is one.
+        self._shared = threading.local()
 
     @property
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every call of the store in this block, on this thread, in one transaction:
+        committed when the block ends, all of it rolled back if the block raises. A
+        statement that fails raises ``StoreError`` and leaves the transaction to be rolled
+        back (so the block must end)."""
+        if getattr(self._shared, "connection", None) is not None:
+            yield  # already in one
+            return
+        with self._connection() as connection:
+            self._shared.connection = connection
+            try:
+                yield
+            finally:
+                self._shared.connection = None
+
+    @contextmanager
     def _connection(self) -> Iterator[Connection]:
-        """One transaction; committed when the block ends, rolled back if it raises."""
+        """One transaction (or the ``transaction`` block's); committed when the block ends,
+        rolled back if it raises."""
+        shared: Connection | None = getattr(self._shared, "connection", None)
+        # The hot paths write through the driver's own cursor (``bulk``): its errors too.
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
+            if shared is not None:
+                yield shared
+                return
             with self.engine.begin() as connection:
                 yield connection
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, driver_error) as exc:
             raise StoreError(f"database {self.display_url}: {_reason(exc)}") from exc
 
 
@@ -64,7 +90,7 @@ def due_clause(now: datetime, *, every: bool = False) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def _reason(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc).strip().splitlines()[0]
 

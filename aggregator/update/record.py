@@ -1,5 +1,6 @@
 """Recording what a fetch meant: the decisions of ``decide`` applied to the store, one
-transaction per source with new entries; the many 'not modified' marks in batches."""
+transaction per source with new entries (or per group of sources that finished fetching
+together, ``pipeline``); the many 'not modified' marks in batches."""
 
 from __future__ import annotations
 

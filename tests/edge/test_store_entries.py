@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from aggregator.errors import StoreError
 from aggregator.models import BlogrollEntry, Fetched, ParsedFeed
 from aggregator.parse import parse_feed
 from aggregator.store import Store
 from aggregator.update.record import store_fetched_feed
+from tests.support.db import refuse_entries_titled
 
 FEED_URL = "https://ids.example/feed.xml"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -186,3 +188,29 @@ def test_enclosures_are_stored_and_read_back(store: Store) -> None:
     (entry,) = store.recent_entries(10)
     ((url, kind, length),) = [(e.url, e.type, e.length) for e in entry.enclosures]
     assert (url, kind, length) == ("https://ids.example/e.mp3", "audio/mpeg", 99)
+
+
+# -- one transaction for several calls ----------------------------------------------------
+
+
+def test_calls_in_one_transaction_are_stored_together(store: Store) -> None:
+    with store.transaction():
+        store_at(store, feed(item("First", "https://ids.example/1")), T0)
+        store_at(store, feed(item("Second", "https://ids.example/2")), T0 + timedelta(hours=1))
+        assert titles(store) == ["First", "Second"]  # the block reads its own writes
+
+    assert titles(store) == ["First", "Second"]
+
+
+def test_a_failed_call_in_one_transaction_stores_none_of_them(
+    store: Store, database_url: str
+) -> None:
+    refuse_entries_titled(database_url, "Refused")
+
+    with pytest.raises(StoreError, match="entry refused"), store.transaction():
+        store_at(store, feed(item("First", "https://ids.example/1")), T0)
+        store_at(store, feed(item("Refused", "https://ids.example/2")), T0 + timedelta(hours=1))
+
+    assert titles(store) == []
+    store_at(store, feed(item("First", "https://ids.example/1")), T0)
+    assert titles(store) == ["First"]  # the store carries on

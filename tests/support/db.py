@@ -81,3 +81,26 @@ def query(database_url: str, sql: str, **params: object) -> list[tuple[object, .
             return [tuple(row) for row in result] if result.returns_rows else []
     finally:
         engine.dispose()
+
+
+def refuse_entries_titled(database_url: str, title: str) -> None:
+    """Make the database itself refuse to store an entry with this title (a trigger), so
+    that storing one feed fails for real while the others are stored."""
+    if database_url.startswith("sqlite"):
+        query(
+            database_url,
+            "CREATE TRIGGER refuse_entry BEFORE INSERT ON entries"
+            f" WHEN NEW.title = '{title}' BEGIN SELECT RAISE(ABORT, 'entry refused'); END",
+        )
+        return
+    query(
+        database_url,
+        "CREATE FUNCTION refuse_entry() RETURNS trigger AS $$ BEGIN"
+        f" IF NEW.title = '{title}' THEN RAISE EXCEPTION 'entry refused'; END IF;"
+        " RETURN NEW; END $$ LANGUAGE plpgsql",
+    )
+    query(
+        database_url,
+        "CREATE TRIGGER refuse_entry BEFORE INSERT ON entries"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_entry()",
+    )
