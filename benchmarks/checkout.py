@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 
 
-def checkout_arguments(doc: str, feeds: int) -> argparse.Namespace:
+def checkout_arguments(doc: str, feeds: int, together: int | None = None) -> argparse.Namespace:
     """``--n`` (how many feeds, ``feeds`` by default) and ``--root`` (another checkout,
-    put first on the import path so that its ``aggregator`` is the one imported)."""
+    put first on the import path so that its ``aggregator`` is the one imported); with
+    ``together``, ``--together`` too (feeds recorded per transaction)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=feeds, help="number of feeds")
+    if together is not None:
+        parser.add_argument("--together", type=int, default=together, help="feeds per transaction")
     parser.add_argument("--root", type=Path, help="the checkout whose aggregator to time")
     args = parser.parse_args()
     if args.root:
