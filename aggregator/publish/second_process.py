@@ -60,7 +60,8 @@ class RenderPool:
 
     def __init__(self, store: Store) -> None:
         self._helper: _SecondProcess | None = None
-        if _cpus() > 1 and store.count_entries() >= SECOND_PROCESS_ROWS:
+        # The pipes are handed over as inherited descriptors, which only POSIX systems do.
+        if os.name == "posix" and _cpus() > 1 and store.count_entries() >= SECOND_PROCESS_ROWS:
             self._helper = _SecondProcess()
 
     def __enter__(self) -> RenderPool:
