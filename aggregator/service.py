@@ -231,7 +231,8 @@ def run_service(app: App) -> int:
         scheduler.shutdown(wait=False)
     serving.close()
     # A refresh in flight finishes its current source, or is cut off after the grace period;
-    # each source is its own transaction, so nothing half-written is left either way.
+    # each source (or group of sources recorded together) is one transaction, so nothing
+    # half-written is left either way.
     idle = app._busy.acquire(timeout=SHUTDOWN_GRACE_SECONDS)
     log.info("stopped")
     if not idle:
