@@ -43,6 +43,8 @@ class Figures:
     peak_rss_mb: float
     feeds: int
     output: str
+    #: CPU seconds of the command's own process (fetching and recording), as sampled.
+    main_cpu: float = 0.0
 
     @property
     def feeds_per_second(self) -> float:
@@ -64,7 +66,8 @@ def measure(command: list[str], feeds: int) -> Figures:
     reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # The larger of the two: sampling misses the last 20 ms, rusage misses fork-server workers.
     cpu = max(reaped, memory.cpu_seconds)
-    return Figures(wall, cpu, memory.peak / 2**20, feeds, output.decode().strip())
+    main = memory.cpu_ticks.get(process.pid, 0) / os.sysconf("SC_CLK_TCK")
+    return Figures(wall, cpu, memory.peak / 2**20, feeds, output.decode().strip(), main)
 
 
 def write_site(folder: Path, site: FeedSite) -> Path:
@@ -224,6 +227,8 @@ def main() -> None:
             ours = run_aggregator(site, Path(tmp), args.cold_only)
         for figures in ours:
             print("  aggregator:", figures.output.splitlines()[-1])
+            print(f"    CPU: {figures.main_cpu:.2f} s in its own process (fetching, recording),"
+                  f" {figures.cpu - figures.main_cpu:.2f} s in parse processes")  # fmt: skip
     peer: list[Figures] | None = None
     if args.peer == "reader":
         with (
