@@ -227,6 +227,11 @@ def run_batch(
     def stopped() -> bool:
         return stop is not None and stop.is_set()
 
+    def recorded(outcome: SourceOutcome) -> None:
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(len(outcomes))
+
     def record(source: Source, attempt: Attempt) -> None:
         try:
             outcome = recorder.record(source, attempt, clock())
@@ -235,9 +240,7 @@ def run_batch(
                 raise
             log.error("source=%s not stored: %s", source.url, exc)
             return
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(len(outcomes))
+        recorded(outcome)
 
     def record_done(done: Iterable[Future[Attempt]]) -> None:
         finished = [(in_flight.pop(future), future.result()) for future in done]
@@ -252,9 +255,7 @@ def run_batch(
                 pass
             else:
                 for outcome in together:
-                    outcomes.append(outcome)
-                    if progress is not None:
-                        progress(len(outcomes))
+                    recorded(outcome)
                 return
         for source, attempt in finished:
             record(source, attempt)
