@@ -227,3 +227,8 @@ if __name__ == "__main__":
     _serve(
         Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
     )
+    # Freeing every page's objects one by one would hold up the build, which waits for
+    # this process to end; everything it wrote is written already.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
