@@ -55,7 +55,9 @@ def _newest_query(
     source_ids: Sequence[int], limit: int, *, content: bool, dated: bool = False
 ) -> Select[Any]:
     """Each source's ``limit`` newest entries (only dated ones with ``dated``), grouped by
-    source, newest first: one windowed query, the ids ranked from the indexes."""
+    source, newest first: one windowed query, the ids ranked from the indexes, then their
+    rows looked up as a set, which reads the table in its own order (each page once)
+    rather than in rank order (a page again for most rows: 1.4× the time)."""
     where = [ENTRIES.c.source_id.in_(list(source_ids))]
     if dated:
         where.append(ENTRIES.c.published_at.is_not(None))
@@ -67,10 +69,10 @@ def _newest_query(
         .where(*where)
         .subquery()
     )
+    chosen = select(ranked.c.id).where(ranked.c.rank <= limit)
     return (
         select(*_columns(content=content))
-        .join(ranked, ranked.c.id == ENTRIES.c.id)
-        .where(ranked.c.rank <= limit)
+        .where(ENTRIES.c.id.in_(chosen))
         .order_by(ENTRIES.c.source_id, *_ORDER)
     )
 
