@@ -7,35 +7,38 @@ the templates' digest are passed in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from aggregator.models import Blogroll, BlogrollEntry, Item, Source, StoredEntry
+from aggregator.models import Blogroll, BlogrollEntry, Item, Source
 from aggregator.parse.sanitize import html_to_text, sanitize_html
 from aggregator.posts import render_markdown
-from aggregator.publish.archive import ArchiveMonth, ArchiveRow, digest, plan_months
+from aggregator.publish.archive import ArchiveMonth, ArchiveRow
 from aggregator.publish.blog_pages import (
     BlogPage,
     BlogPageOutput,
     blog_inputs,
     blog_page_context,
-    blog_page_info,
-    blog_slugs,
     plan_blog_pages,
 )
 from aggregator.publish.chrome import AltFeed
 from aggregator.publish.clock import local_day, zone
 from aggregator.publish.faces import NO_FACES, Faces
+from aggregator.publish.frame import (
+    ATOM,
+    JSON_FEED,
+    SiteFrame,
+    build_site_timeline,
+    items_of,
+    plan_frame,
+)
 from aggregator.publish.inputs import SiteInputs, categories_of
 from aggregator.publish.river import group_rows_by_day, river_pages
-from aggregator.publish.timeline import build_timeline, group_by, post_item
-from aggregator.publish.views import CategoryView, blog_view, unique_slugs
+from aggregator.publish.timeline import group_by
+from aggregator.publish.views import CategoryView, blog_view
 from aggregator.settings import Settings, SiteSettings
-
-ATOM = "application/atom+xml"
-JSON_FEED = "application/feed+json"
 
 
 @dataclass(frozen=True)
@@ -85,48 +88,25 @@ class SitePlan:
     posts: int = 0
 
 
-@dataclass(frozen=True)
-class _Timeline:
-    #: The river: entries and own posts, newest first.
-    items: list[Item]
-    #: Own posts that have a page here, newest first.
-    pages: list[Item]
-    #: Own posts: those pages and the own blog feed's entries without one.
-    own: list[Item]
-    updated: datetime
-
-
 def plan_site(
     inputs: SiteInputs,
     settings: Settings,
     now: datetime,
     rendering: str,
     faces: Faces = NO_FACES,
+    frame: SiteFrame | None = None,
 ) -> SitePlan:
     """Every file of the site, in writing order; archive months come without their rows,
     blogs' pages with their stored entries. Each of both carries the digest of its inputs,
     which leave out when the site was last updated: a new post changes only the pages
-    that show it, and the others stay as they are on disk."""
+    that show it, and the others stay as they are on disk. ``frame`` is what
+    ``plan_frame`` made of these inputs before the blogs' entries were read into them."""
     site = settings.site
     shown, windows = inputs.shown, inputs.windows
-    timeline = _timeline(inputs, settings, now)
-    names = unique_slugs(list(categories_of(shown.sources)))
-    tz = zone(site.timezone)
-    slugs = blog_slugs(shown.everyone)
-    blog_pages = {
-        s.id: blog_page_info(slugs[s.id], inputs.activity.get(s.id, []), now, tz)
-        for s in shown.sources
-    }
-    # What every archive month and blog page shows beyond its own part (the navigation,
-    # the blogs' names and links), but not the time of the newest item: the footer of a
-    # page left as it is keeps the time it was last changed, which is true of it.
-    shared_inputs = digest(
-        rendering,
-        repr(site),
-        repr(sorted(names.items())),
-        repr([(s.id, s.display_title, s.site_url) for s in shown.everyone]),
-        repr(sorted((i, p.path) for i, p in blog_pages.items())),
-    )
+    if frame is None:
+        frame = plan_frame(inputs, settings, now, rendering)
+    timeline = build_site_timeline(inputs, settings, now)
+    names, blog_pages, shared_inputs = frame.names, frame.blog_pages, frame.shared_inputs
     outputs: list[Output] = [
         FeedSpec("feed", tuple(timeline.items[: windows.feed]), site.title, timeline.updated),
         FeedSpec(
@@ -142,7 +122,7 @@ def plan_site(
     outputs += _blogroll_pages(shown.sources, categories, site, inputs.blogroll)
     outputs += _blog_pages(inputs, settings, categories, blog_pages, shared_inputs, faces)
     # The own posts' pages are added by ``own_pages.with_own_pages``.
-    months = plan_months(inputs.months, timeline.own, shared_inputs, tz)
+    months = frame.months
     outputs += months
     outputs.append(
         PageSpec(
@@ -154,11 +134,11 @@ def plan_site(
     )
     outputs.append(not_found_page(site.url, site.title))
     return SitePlan(
-        updated=timeline.updated,
-        base_feeds=_base_feeds(site.title),
-        category_links=tuple((name, f"category/{slug}/") for name, slug in names.items()),
+        updated=frame.updated,
+        base_feeds=frame.base_feeds,
+        category_links=frame.category_links,
         outputs=tuple(outputs),
-        sources_by_id={s.id: s for s in shown.everyone},
+        sources_by_id=frame.sources_by_id,
         blog_pages=blog_pages,
         items=len(timeline.items),
         posts=len(timeline.pages),
@@ -189,49 +169,6 @@ def archive_page(month: ArchiveMonth, rows: Sequence[ArchiveRow], site: SiteSett
             "active": "archive",
         },
     )
-
-
-def _base_feeds(title: str) -> tuple[AltFeed, ...]:
-    return (
-        AltFeed(f"{title} (everything)", ATOM, "feed.xml"),
-        AltFeed(f"{title} (everything, JSON Feed)", JSON_FEED, "feed.json"),
-        AltFeed(f"{title} (own posts)", ATOM, "own.xml"),
-        AltFeed(f"{title} (own posts, JSON Feed)", JSON_FEED, "own.json"),
-    )
-
-
-def _items_of(
-    entries: Sequence[StoredEntry],
-    inputs: SiteInputs,
-    settings: Settings,
-    limit: int,
-    *,
-    posts: bool,
-) -> list[Item]:
-    source_updated = {sid: max(e.updated, e.published) for sid, e in inputs.shown.latest.items()}
-    chosen = build_timeline(
-        inputs.posts if posts else (),
-        entries,
-        settings.site,
-        limit,
-        summary_length=settings.content.summary_length,
-    )
-    return [
-        replace(i, source_updated=source_updated.get(i.source_id)) if i.source_id else i
-        for i in chosen
-    ]
-
-
-def _timeline(inputs: SiteInputs, settings: Settings, now: datetime) -> _Timeline:
-    window = inputs.windows.river
-    items = _items_of(inputs.shown.river, inputs, settings, window, posts=True)
-    length = settings.content.summary_length
-    pages = [post_item(p, settings.site, length) for p in inputs.posts]
-    # Own posts from the owner's own blog feed have no page here; they link to the original.
-    own = [i for i in items if i.kind == "post" and i.local_url is None] + pages
-    own.sort(key=lambda i: (i.published, i.id), reverse=True)
-    updated = max((i.updated for i in items), default=now)
-    return _Timeline(items, pages, own, updated)
 
 
 def _river(items: Sequence[Item], inputs: SiteInputs, settings: Settings) -> list[PageSpec]:
@@ -275,7 +212,7 @@ def _categories(
         intro = inputs.blogroll.category_intro(name) if inputs.blogroll else ""
         categories.append(CategoryView(name, slug, blogs, _prose_html(intro, settings.site.url)))
         entries = inputs.shown.categories[name]
-        chosen = _items_of(entries, inputs, settings, windows.category, posts=False)
+        chosen = items_of(entries, inputs, settings, windows.category, posts=False)
         cat_updated = max((i.updated for i in chosen), default=updated)
         stem = f"category/{slug}/feed"
         outputs.append(
