@@ -9,7 +9,7 @@ both what the pages show and what is kept.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from aggregator.blogroll import load_blogroll
@@ -130,9 +130,13 @@ def categories_of(sources: Sequence[Source]) -> dict[str, list[Source]]:
     return by_category
 
 
-def read_shown(store: Store, windows: PageWindows, *, full_content: bool = False) -> ShownEntries:
+def read_shown(
+    store: Store, windows: PageWindows, *, full_content: bool = False, blogs: bool = True
+) -> ShownEntries:
     """Read the entries the pages show, and the sources they belong to; the blogs' pages
-    get their entries' content only with ``full_content`` (they show excerpts otherwise)."""
+    get their entries' content only with ``full_content`` (they show excerpts otherwise).
+    Without ``blogs``, neither the blogs' pages' entries nor each blog's latest entry is
+    read (``with_blog_entries`` reads them later)."""
     everyone = tuple(store.list_sources(include_retired=True))
     # The owner's own blog feed is followed like a source but is not on the blogroll.
     sources = tuple(s for s in everyone if s.active and not s.is_own)
@@ -140,20 +144,27 @@ def read_shown(store: Store, windows: PageWindows, *, full_content: bool = False
         name: tuple(store.recent_entries(windows.category, source_ids=[s.id for s in members]))
         for name, members in categories_of(sources).items()
     }
-    # The owner's feed is read too: its newest entry dates the river's own items.
-    newest = store.newest_by_source(
-        [s.id for s in everyone if s.active or s.is_own], windows.blog, content=full_content
-    )
-    return ShownEntries(
+    shown = ShownEntries(
         everyone=everyone,
         sources=sources,
         # A blog taken off the blogroll leaves the river and the feeds at once; its entries
         # stay stored until retention, so putting it back restores them.
         river=tuple(store.recent_entries(windows.river, active_only=True)),
-        latest=newest.latest,
+        latest={},
         categories=categories,
-        blogs={s.id: tuple(newest.entries[s.id]) for s in sources},
     )
+    return _with_blogs(shown, store, windows, full_content) if blogs else shown
+
+
+def _with_blogs(
+    shown: ShownEntries, store: Store, windows: PageWindows, full_content: bool
+) -> ShownEntries:
+    # The owner's feed is read too: its newest entry dates the river's own items.
+    newest = store.newest_by_source(
+        [s.id for s in shown.everyone if s.active or s.is_own], windows.blog, content=full_content
+    )
+    blogs = {s.id: tuple(newest.entries[s.id]) for s in shown.sources}
+    return replace(shown, latest=newest.latest, blogs=blogs)
 
 
 def shown_entry_ids(store: Store, windows: PageWindows) -> set[int]:
@@ -171,16 +182,23 @@ def archive_window(newest: date, months: int, oldest: date | None = None) -> lis
 
 
 def read_inputs(
-    store: Store, settings: Settings, now: datetime, posts: Sequence[Post]
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    posts: Sequence[Post],
+    *,
+    blogs: bool = True,
 ) -> SiteInputs:
     """Read from the store exactly what the pages show (and, for the blogroll page's
     heading and prose, the blogroll file).
 
     The archives' headlines are not read here: only each month's count and
     digest, so that a month whose page is already right is not read again.
+    Without ``blogs``, the blogs' pages' entries (the largest read) are left for
+    ``with_blog_entries``.
     """
     windows = PageWindows.from_settings(settings)
-    shown = read_shown(store, windows, full_content=settings.output.river == "full")
+    shown = read_shown(store, windows, full_content=_full_content(settings), blogs=blogs)
     newest_entry = store.newest_entry_date()
     # Entries from the owner's own feed are in the store, so the posts are all that is left.
     newest_post = max((p.published for p in posts), default=None)
@@ -204,6 +222,17 @@ def read_inputs(
         read_blogroll_page(settings),
         store.entry_dates_since(now - ACTIVITY_SPAN),
     )
+
+
+def with_blog_entries(inputs: SiteInputs, store: Store, settings: Settings) -> SiteInputs:
+    """``inputs`` read without ``blogs``, with the blogs' pages' entries and each blog's
+    latest entry read now."""
+    shown = _with_blogs(inputs.shown, store, inputs.windows, _full_content(settings))
+    return replace(inputs, shown=shown)
+
+
+def _full_content(settings: Settings) -> bool:
+    return settings.output.river == "full"
 
 
 def read_blogroll_page(settings: Settings) -> Blogroll | None:

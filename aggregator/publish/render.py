@@ -20,6 +20,7 @@ from aggregator.publish.atom import FeedInfo, build_atom
 from aggregator.publish.blog_pages import BlogPage, BlogPageOutput
 from aggregator.publish.chrome import AltFeed
 from aggregator.publish.faces import Faces
+from aggregator.publish.frame import SiteFrame
 from aggregator.publish.json_feed import build_json_feed
 from aggregator.publish.pages import make_environment, page_url, render_page
 from aggregator.publish.plan import (
@@ -27,7 +28,6 @@ from aggregator.publish.plan import (
     OpmlSpec,
     Output,
     PageSpec,
-    SitePlan,
     archive_page,
     blog_page,
 )
@@ -53,14 +53,14 @@ class RenderShared:
     faces: Faces
 
     @classmethod
-    def of(cls, plan: SitePlan, settings: Settings, faces: Faces) -> RenderShared:
+    def of(cls, frame: SiteFrame, settings: Settings, faces: Faces) -> RenderShared:
         return cls(
             settings,
-            plan.updated,
-            plan.base_feeds,
-            plan.category_links,
-            plan.sources_by_id,
-            plan.blog_pages,
+            frame.updated,
+            frame.base_feeds,
+            frame.category_links,
+            frame.sources_by_id,
+            frame.blog_pages,
             Faces(faces.by_source, faces.own),
         )
 

@@ -7,6 +7,9 @@ plan while this one takes them from the near end, until none is left. It is a
 fresh interpreter running this module: it inherits neither this process's
 threads nor its memory (nor re-runs its main script, as multiprocessing's
 ``spawn`` would), and it reads the archives' headlines from the store itself.
+It starts with the monthly archives, which are planned before the blogs'
+pages' entries are read (``RenderPool.begin``): it renders them while this
+process reads and plans the rest.
 
 The second process stages the files it renders itself, beside the ones this
 process stages (``files.stage_unless_same``), and says which: pages never
@@ -21,7 +24,6 @@ import gc
 import logging
 import os
 import pickle
-import queue
 import select
 import subprocess
 import sys
@@ -36,6 +38,7 @@ from typing import Any
 
 import aggregator
 from aggregator.errors import PublishError
+from aggregator.publish.archive import ArchiveMonth
 from aggregator.publish.files import StagedSite, cannot_write, stage_unless_same
 from aggregator.publish.plan import Output
 from aggregator.publish.render import Renderer, RenderShared, listed_rows
@@ -48,8 +51,9 @@ log = logging.getLogger(__name__)
 SECOND_PROCESS_ROWS = 20_000
 
 #: Outputs sent ahead to the second process, so that it never waits for this one (busy
-#: rendering) to send the next.
-_AHEAD = 4
+#: rendering) to send the next; each is in the pipe already, which a larger one
+#: (``_widen``) holds without this process waiting to write.
+_AHEAD = 8
 #: Seconds between looks for the second process's results.
 _LOOK_EVERY = 0.002
 
@@ -63,55 +67,157 @@ class RenderPool:
         # The pipes are handed over as inherited descriptors, which only POSIX systems do.
         if os.name == "posix" and _cpus() > 1 and store.count_entries() >= SECOND_PROCESS_ROWS:
             self._helper = _SecondProcess()
+        self._early: _Early | None = None
 
     def __enter__(self) -> RenderPool:
         return self
 
     def __exit__(self, *_: object) -> None:
+        if self._early is not None:
+            self._early.stop()
+            self._early = None
         if self._helper is not None:
             self._helper.close()
             self._helper = None
 
+    def begin(self, shared: RenderShared, outputs: Sequence[ArchiveMonth]) -> None:
+        """Have the second process render ``outputs`` (the archive months: they read their
+        own headlines) while this one goes on reading and planning the rest; ``render_all``
+        takes over what it has not rendered by then, and skips them in its own outputs.
+        Without a second process, nothing: ``render_all`` renders them with the rest."""
+        if self._helper is not None and self._early is None and outputs:
+            self._helper.send(shared)
+            self._early = _Early(self._helper, outputs)
+
     def render_all(self, outputs: Sequence[Output], renderer: Renderer, files: StagedSite) -> None:
-        """Render every output and stage its ``files``, taking the second process's help
-        when the outputs list enough entries (see the module)."""
+        """Render every output (but those given to ``begin``) and stage its ``files``,
+        taking the second process's help when the outputs list enough entries (see the
+        module)."""
         helper = self._helper
-        if helper is not None and sum(listed_rows(o) for o in outputs) < SECOND_PROCESS_ROWS:
-            helper = None  # most pages were kept: not worth sending anything across
-        if helper is not None:
-            helper.send(renderer.shared)
-        todo = deque(outputs)
         # The outputs the second process holds, in the order it renders them.
         sent: deque[Output] = deque()
+        early, self._early = self._early, None
+        todo = deque(outputs if early is None else early.others(outputs))
+        if early is not None:
+            left, sent, staged = early.take()
+            for name, path in staged:
+                files.adopt(name, path)
+            # Those it has not been sent yet go to the far end, which it takes from.
+            todo.extend(left)
+            if early.failure is not None:
+                _take_back(early.failure, todo, sent)
+                helper = None
+        elif helper is not None and sum(listed_rows(o) for o in outputs) < SECOND_PROCESS_ROWS:
+            helper = None  # most pages were kept: not worth sending anything across
+        elif helper is not None:
+            helper.send(renderer.shared)
         helped = 0
         # Looking for results costs a system call and lets other threads in: not after
         # every page, but often enough that the second process always has work queued.
         look_at = 0.0
         while todo or sent:
-            while helper is not None and todo and len(sent) < _AHEAD:
+            while helper is not None and todo and len(sent) < _AHEAD and helper.accepts():
                 sent.append(todo.pop())
                 helper.send(sent[-1])
             if helper is not None and sent and (not todo or time.monotonic() >= look_at):
                 look_at = time.monotonic() + _LOOK_EVERY
-                if helper.ready(wait=not todo):
-                    try:
-                        staged = helper.result()
-                    except _Gone as gone:
-                        log.warning("the second render process stopped (%s); rendering here", gone)
-                        todo.extend(sent)
-                        sent.clear()
-                        helper = None
-                        continue
-                    sent.popleft()
-                    helped += 1
-                    for name, path in staged:
-                        files.adopt(name, path)
-                    continue
+                # With nothing left to render here, wait for the next result; then take
+                # every result there is.
+                wait: float | None = None if not todo else 0
+                try:
+                    while sent and helper.ready(wait):
+                        for name, path in helper.result():
+                            files.adopt(name, path)
+                        sent.popleft()
+                        helped += 1
+                        wait = 0
+                except _Gone as gone:
+                    _take_back(gone, todo, sent)
+                    helper = None
+                continue
             if todo:
                 for name, data in renderer.files(todo.popleft()):
                     files.put(name, data)
         if helped:
             log.debug("a second process rendered %d of %d outputs", helped, len(outputs))
+
+
+def _take_back(gone: _Gone, todo: deque[Output], sent: deque[Output]) -> None:
+    """The second process is gone: what it held is rendered here."""
+    log.warning("the second render process stopped (%s); rendering here", gone)
+    todo.extend(sent)
+    sent.clear()
+
+
+class _Early:
+    """Outputs sent to the second process before ``render_all``, a few at a time (as
+    ``render_all`` sends them), by a thread that waits for each result: this process is
+    busy meanwhile."""
+
+    def __init__(self, helper: _SecondProcess, outputs: Sequence[ArchiveMonth]) -> None:
+        self._helper = helper
+        self._paths = {o.path for o in outputs}
+        self._left: deque[Output] = deque(outputs)
+        self._sent: deque[Output] = deque()
+        self._staged: list[tuple[str, Path | None]] = []
+        self.failure: _Gone | None = None
+        self._error: PublishError | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="render-early", daemon=True)
+        self._thread.start()
+
+    def others(self, outputs: Sequence[Output]) -> list[Output]:
+        """``outputs`` but the ones given to this."""
+        return [o for o in outputs if not (isinstance(o, ArchiveMonth) and o.path in self._paths)]
+
+    def stop(self) -> None:
+        """Stop sending and waiting for results."""
+        self._stopping.set()
+        self._thread.join()
+
+    def take(self) -> tuple[deque[Output], deque[Output], list[tuple[str, Path | None]]]:
+        """Stop: the outputs not sent, those sent and not yet rendered, and the files of
+        those rendered. A broken template raises its ``PublishError`` here."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        return self._left, self._sent, self._staged
+
+    def _run(self) -> None:
+        helper = self._helper
+        while not self._stopping.is_set():
+            while self._left and len(self._sent) < _AHEAD and helper.accepts():
+                self._sent.append(self._left.popleft())
+                helper.send(self._sent[-1])
+            if not self._sent:
+                if not self._left:
+                    return
+                time.sleep(_LOOK_EVERY)  # the first message is on its way
+                continue
+            # Waking now and then to see whether ``stop`` was called.
+            if not helper.ready(0.05):
+                continue
+            try:
+                staged = helper.result()
+            except _Gone as gone:
+                self.failure = gone
+                return
+            except PublishError as exc:
+                self._error = exc
+                return
+            self._sent.popleft()
+            self._staged.extend(staged)
+
+
+def _widen(pipe: int) -> int:
+    """Make the pipe hold as much as Linux lets it (a megabyte, usually): the bytes it
+    holds."""
+    try:
+        import fcntl
+
+        return fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        return 1 << 16
 
 
 def _cpus() -> int:
@@ -140,18 +246,42 @@ class _SecondProcess:
         os.close(results_out)
         self._jobs = Connection(jobs_out, readable=False)
         self._results = Connection(results_in, writable=False)
-        # Writes wait in a thread: the other process reads its first message only once it
-        # has started, and this one has pages to render meanwhile.
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write, name="render-send", daemon=True)
-        self._writer.start()
+        # The first message is written by a thread: the other process reads it only once
+        # it has started, and this one has pages to render meanwhile. The others are
+        # written at once (a thread would wait for this busy one to let it run, each time).
+        self._first: threading.Thread | None = None
+        self._delivered = threading.Event()
+        self._broken = False
+        self._room = _widen(jobs_out)
+        # The sizes of the messages sent and not yet answered, oldest first.
+        self._unanswered: deque[int] = deque()
 
     def send(self, message: Any) -> None:
-        self._outbox.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        """Send ``message``; after the first, this waits until the first is delivered
+        (``accepts`` says whether it has been)."""
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        if message is not None and not isinstance(message, RenderShared):
+            self._unanswered.append(len(data))
+        if self._first is None:
+            self._first = threading.Thread(
+                target=self._write_first, args=(data,), name="render-send", daemon=True
+            )
+            self._first.start()
+        else:
+            self._delivered.wait()
+            self._write(data)
 
-    def ready(self, *, wait: bool) -> bool:
-        """Whether a result (or the end of the other process) can be read now."""
-        readable, _, _ = select.select([self._results], [], [], None if wait else 0)
+    def accepts(self) -> bool:
+        """Whether a message sent now is written at once, most likely: the first has been
+        delivered, and those not yet answered leave room in the pipe for another."""
+        if self._first is not None and not self._delivered.is_set():
+            return False
+        return sum(self._unanswered) <= self._room // 2
+
+    def ready(self, timeout: float | None) -> bool:
+        """Whether a result (or the end of the other process) can be read within ``timeout``
+        seconds (``None``: however long it takes)."""
+        readable, _, _ = select.select([self._results], [], [], timeout)
         return bool(readable)
 
     def result(self) -> list[tuple[str, Path | None]]:
@@ -160,6 +290,8 @@ class _SecondProcess:
             kind, value = self._results.recv()
         except (EOFError, OSError):
             raise _Gone(f"exit code {self._wait(1)}") from None
+        if self._unanswered:
+            self._unanswered.popleft()
         if kind == "error":
             raise PublishError(value)
         if kind == "failed":
@@ -167,11 +299,19 @@ class _SecondProcess:
         return [(name, Path(path) if path else None) for name, path in value]
 
     def close(self) -> None:
-        self._outbox.put(None)
-        self._writer.join(timeout=5)
+        """Tell the other process to stop, and wait for it to end (or end it)."""
+        if self._first is not None:
+            self._first.join(timeout=5)
+        if self._delivered.is_set() or self._first is None:
+            # Not waiting for room in the pipe: a process that does not read is ended.
+            os.set_blocking(self._jobs.fileno(), False)
+            self._write(pickle.dumps(None))
         if self._wait(5) is None:
             self._process.kill()
             self._process.wait()
+        if self._first is not None:
+            self._first.join()
+        self._jobs.close()
         self._results.close()
 
     def _wait(self, seconds: float) -> int | None:
@@ -181,15 +321,19 @@ class _SecondProcess:
         except subprocess.TimeoutExpired:
             return None
 
-    def _write(self) -> None:
+    def _write_first(self, data: bytes) -> None:
         try:
-            while (message := self._outbox.get()) is not None:
-                self._jobs.send_bytes(message)
-            self._jobs.send(None)
-        except OSError:
-            pass  # the other process is gone: ``result`` says so
+            self._write(data)
         finally:
-            self._jobs.close()
+            self._delivered.set()
+
+    def _write(self, data: bytes) -> None:
+        if self._broken:
+            return
+        try:
+            self._jobs.send_bytes(data)
+        except OSError:
+            self._broken = True  # the other process is gone: ``result`` says so
 
 
 def _serve(jobs: Connection, results: Connection) -> None:

@@ -22,7 +22,7 @@ from aggregator.publish.assets import copy_assets, plan_assets, warn_missing_ref
 from aggregator.publish.blog_pages import BlogPageOutput
 from aggregator.publish.chrome import BuildOutcome, PageChrome
 from aggregator.publish.clock import zone
-from aggregator.publish.faces import Faces, build_faces
+from aggregator.publish.faces import build_faces
 from aggregator.publish.files import StagedSite, carries_inputs, make_output_folder
 from aggregator.publish.fingerprint import (
     BuildRecord,
@@ -31,7 +31,8 @@ from aggregator.publish.fingerprint import (
     valid_until,
     write_record,
 )
-from aggregator.publish.inputs import read_inputs
+from aggregator.publish.frame import plan_frame
+from aggregator.publish.inputs import read_inputs, with_blog_entries
 from aggregator.publish.own_pages import with_own_pages
 from aggregator.publish.pages import (
     make_environment,
@@ -97,7 +98,9 @@ def _build_site(
         last_good=read_kept(out.dir),
         math=settings.own.math,
     )
-    inputs = read_inputs(store, settings, now, loaded.posts)
+    # The blogs' pages' entries, the largest read, come last: the archive months are
+    # planned without them and rendered in a second process meanwhile (``second_process``).
+    inputs = read_inputs(store, settings, now, loaded.posts, blogs=False)
     env = make_environment(out.templates_dir, reload=False)
     icons = store.list_icons() if settings.fetch.icons else []
     faces = build_faces(inputs.shown.everyone, icons, settings.site.title, settings.site.url)
@@ -105,18 +108,23 @@ def _build_site(
     env.globals["faces"] = faces
     # A page kept from an earlier build is rendered again when a template or the code changed.
     rendering = digest(templates_digest(env), code_digest())
-    plan = plan_site(inputs, settings, now, rendering, faces)
+    frame = plan_frame(inputs, settings, now, rendering)
+    shared = RenderShared.of(frame, settings, faces)
+    make_output_folder(out.dir)
+    stale_months = [m for m in frame.months if not carries_inputs(out.dir / m.path, m.inputs)]
+    pool.begin(shared, stale_months)
+    inputs = with_blog_entries(inputs, store, settings)
+    plan = plan_site(inputs, settings, now, rendering, faces, frame)
     plan = with_suggestions(plan, settings, store, now)
     plan = with_own_pages(plan, loaded.posts, settings)
-    kept = {
+    stale = {m.path for m in stale_months}
+    kept = {o.path for o in frame.months if o.path not in stale} | {
         o.path
         for o in plan.outputs
-        if isinstance(o, ArchiveMonth | BlogPageOutput)
-        and carries_inputs(out.dir / o.path, o.inputs)
+        if isinstance(o, BlogPageOutput) and carries_inputs(out.dir / o.path, o.inputs)
     }
-    make_output_folder(out.dir)
     with StagedSite(out.dir) as staged:
-        _render(env, settings, plan, kept, store, staged, faces, pool)
+        _render(env, plan, kept, store, staged, shared, pool)
         staged.update(build_widget(settings.widget, env, inputs.shown.sources, inputs.shown.latest))
         staged.put(KEPT_FILE, kept_bytes(loaded.texts))
         staged.update(faces.files)
@@ -168,17 +176,16 @@ def _feed_files(plan: SitePlan) -> set[str]:
 
 def _render(
     env: Environment,
-    settings: Settings,
     plan: SitePlan,
     kept: set[str],
     store: Store,
     files: StagedSite,
-    faces: Faces,
+    shared: RenderShared,
     pool: RenderPool,
 ) -> None:
     """Render every planned file but the archive and blog pages in ``kept`` into ``files``."""
     files.put("style.css", read_stylesheet(env))
-    renderer = Renderer(env, RenderShared.of(plan, settings, faces), store)
+    renderer = Renderer(env, shared, store)
     stale = [
         o
         for o in plan.outputs
