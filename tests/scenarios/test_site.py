@@ -436,6 +436,30 @@ def test_a_template_in_templates_dir_replaces_the_shipped_one(site: Site) -> Non
     assert "<h1>Blogs I like</h1>" in text(site, "blogroll.html")  # the shipped one
 
 
+def test_a_template_edited_between_two_builds_is_published_as_edited(site: Site) -> None:
+    # Compiled templates are kept between builds: one kept must not outlive its text.
+    own = site.root / "mytemplates"
+    own.mkdir()
+    status = own / "status.html"
+    status.write_text(
+        '{% extends "base.html" %}{% block content %}<p>first words</p>{% endblock %}'
+    )
+    config = site.config.read_text().replace(
+        'dir = "public"', 'dir = "public"\ntemplates_dir = "mytemplates"'
+    )
+    site.config.write_text(config)
+    assert site.cli("build") == 0
+    assert "first words" in text(site, "status.html")
+
+    status.write_text(
+        '{% extends "base.html" %}{% block content %}<p>other words</p>{% endblock %}'
+    )
+    assert site.cli("build") == 0
+
+    assert "other words" in text(site, "status.html")
+    assert "first words" not in text(site, "status.html")
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [
