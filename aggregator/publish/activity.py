@@ -7,6 +7,7 @@ screen readers. Nothing is loaded from anywhere.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +43,13 @@ def activity_summary(counts: tuple[MonthCount, ...]) -> str:
     return f"{posts} in the last {len(counts)} months"
 
 
+@functools.lru_cache(maxsize=64)
+def _month_name(month: date) -> str:
+    # The same twelve months for every blog of a build: a thousand blogs' charts named
+    # them 26,000 times.
+    return f"{month:%B %Y}"
+
+
 def activity_svg(counts: tuple[MonthCount, ...], *, width: int = 120, height: int = 32) -> str:
     """An SVG bar chart of ``counts``; the tallest bar fills the height, an empty month
     shows as a thin baseline."""
@@ -59,7 +67,7 @@ def activity_svg(counts: tuple[MonthCount, ...], *, width: int = 120, height: in
             bars.append(
                 f'<rect x="{x}" y="{height - 1}" width="{bar:.1f}" height="1" opacity="0.4"/>'
             )
-    detail = ", ".join(f"{c.month:%B %Y}: {c.posts}" for c in counts)
+    detail = ", ".join(f"{_month_name(c.month)}: {c.posts}" for c in counts)
     return (
         f'<svg class="activity" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" fill="currentColor">'
