@@ -12,7 +12,7 @@ import re
 import xml.sax
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import feedparser
 import feedparser.api
@@ -36,6 +36,7 @@ from aggregator.parse.sanitize import (
     sanitize_html,
     text_of_clean_html,
 )
+from aggregator.parse.urls import http_url
 from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
 
 # feedparser asks xml.sax for the first driver of this list that loads; ours buffers text.
@@ -83,12 +84,12 @@ def parse_xml_feed(content: bytes, url: str, content_type: str | None = None) ->
     image = feed.get("image") or {}
     return ParsedFeed(
         title=_title(feed, "title") or None,
-        site_url=_http_url(feed.get("link"), url),
+        site_url=http_url(feed.get("link"), url),
         entries=tuple(entries),
         description=_title(feed, "subtitle") or None,
-        icon=_http_url(feed.get("icon"), url)
-        or _http_url(feed.get("logo"), url)
-        or _http_url(image.get("href") or image.get("url"), url),
+        icon=http_url(feed.get("icon"), url)
+        or http_url(feed.get("logo"), url)
+        or http_url(image.get("href") or image.get("url"), url),
         language=str(feed.get("language") or "").strip() or None,
         publisher_interval=_publisher_interval(feed),
         updated=_date(dict.get(feed, "updated_parsed") or dict.get(feed, "published_parsed")),
@@ -128,7 +129,7 @@ _EXPAT_WORDS = {
 def _links(feed: Any, rel: str, base: str) -> tuple[str, ...]:
     """The feed's own ``<link rel=REL>`` URLs (Atom, or ``atom:link`` in RSS), in order."""
     found = [
-        _http_url(link.get("href"), base)
+        http_url(link.get("href"), base)
         for link in feed.get("links") or []
         if hasattr(link, "get") and str(link.get("rel") or "").lower() == rel
     ]
@@ -163,7 +164,7 @@ _get = dict.get
 
 
 def _entry(raw: Any, feed_author: str | None, feed_url: str) -> ParsedEntry | None:
-    link = _http_url(_get(raw, "link"), feed_url)
+    link = http_url(_get(raw, "link"), feed_url)
     # dict.get: feedparser's own .get maps a missing updated to published (with a warning).
     published = _date(dict.get(raw, "published_parsed"))
     updated = _date(dict.get(raw, "updated_parsed"))
@@ -224,7 +225,7 @@ def _authors(raw: Any) -> str | None:
 def _enclosures(raw: Any, base: str) -> tuple[Enclosure, ...]:
     found: list[Enclosure] = []
     for item in raw.get("enclosures") or []:
-        url = _http_url(item.get("href") or item.get("url"), base)
+        url = http_url(item.get("href") or item.get("url"), base)
         if url is None or any(e.url == url for e in found):
             continue
         length = str(item.get("length") or "").strip()
@@ -261,7 +262,7 @@ def _content(raw: Any) -> tuple[str, str | None]:
 
 def _content_src(raw: Any, base: str) -> str | None:
     for item in raw.get("content") or []:
-        src = _http_url(item.get("src"), base)
+        src = http_url(item.get("src"), base)
         if src is not None:
             return src
     return None
@@ -285,14 +286,6 @@ def _date(value: Any) -> datetime | None:
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError):
         return None
-
-
-def _http_url(value: Any, base: str) -> str | None:
-    """An absolute http(s) URL, relative ones resolved against ``base``; else None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    url = urljoin(base, value.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def _first_line(value: object) -> str:

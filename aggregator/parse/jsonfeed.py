@@ -11,12 +11,12 @@ import html
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from aggregator.errors import ParseError
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.keys import hash_key
 from aggregator.parse.sanitize import clean_title, excerpt, html_to_text, sanitize_html
+from aggregator.parse.urls import http_url
 from aggregator.settings import SUMMARY_STORED, TITLE_FROM_CONTENT
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -51,16 +51,16 @@ def parse_json_feed(content: bytes, url: str) -> ParsedFeed:
             entry = _entry(raw, url, feed_authors)
             if entry is not None:
                 entries.append(entry)
-    site_url = _http_url(document.get("home_page_url"), url)
+    site_url = http_url(document.get("home_page_url"), url)
     return ParsedFeed(
         title=clean_title(_str(document.get("title"))) or None,
         site_url=site_url,
         entries=tuple(entries),
         description=clean_title(_str(document.get("description"))) or None,
-        icon=_http_url(document.get("icon"), url) or _http_url(document.get("favicon"), url),
+        icon=http_url(document.get("icon"), url) or http_url(document.get("favicon"), url),
         language=_str(document.get("language")).strip() or None,
         hubs=_hubs(document.get("hubs"), url),
-        self_url=_http_url(document.get("feed_url"), url),
+        self_url=http_url(document.get("feed_url"), url),
     )
 
 
@@ -69,7 +69,7 @@ def _hubs(value: Any, base: str) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     found = [
-        _http_url(hub.get("url"), base)
+        http_url(hub.get("url"), base)
         for hub in value
         if isinstance(hub, dict) and _str(hub.get("type")).lower() in ("websub", "pubsubhubbub")
     ]
@@ -77,7 +77,7 @@ def _hubs(value: Any, base: str) -> tuple[str, ...]:
 
 
 def _entry(raw: dict[str, Any], feed_url: str, feed_authors: str | None) -> ParsedEntry | None:
-    link = _http_url(raw.get("url"), feed_url) or _http_url(raw.get("external_url"), feed_url)
+    link = http_url(raw.get("url"), feed_url) or http_url(raw.get("external_url"), feed_url)
     base = link or feed_url
     content_html = _str(raw.get("content_html"))
     if content_html:
@@ -135,7 +135,7 @@ def _attachments(value: Any, base: str) -> tuple[Enclosure, ...]:
     for item in value:
         if not isinstance(item, dict):
             continue
-        url = _http_url(item.get("url"), base)
+        url = http_url(item.get("url"), base)
         if url is None:
             continue
         size = item.get("size_in_bytes")
@@ -166,13 +166,6 @@ def _date(value: Any) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0)
-
-
-def _http_url(value: Any, base: str) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    url = urljoin(base, value.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def _str(value: Any) -> str:
