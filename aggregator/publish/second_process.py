@@ -98,12 +98,14 @@ class RenderPool:
         sent: deque[Output] = deque()
         early, self._early = self._early, None
         todo = deque(outputs if early is None else early.others(outputs))
+        helped = 0
         if early is not None:
             left, sent, staged = early.take()
             for name, path in staged:
                 files.adopt(name, path)
             # Those it has not been sent yet go to the far end, which it takes from.
             todo.extend(left)
+            helped = early.rendered
             if early.failure is not None:
                 _take_back(early.failure, todo, sent)
                 helper = None
@@ -111,7 +113,6 @@ class RenderPool:
             helper = None  # most pages were kept: not worth sending anything across
         elif helper is not None:
             helper.send(renderer.shared)
-        helped = 0
         # Looking for results costs a system call and lets other threads in: not after
         # every page, but often enough that the second process always has work queued.
         look_at = 0.0
@@ -160,6 +161,8 @@ class _Early:
         self._left: deque[Output] = deque(outputs)
         self._sent: deque[Output] = deque()
         self._staged: list[tuple[str, Path | None]] = []
+        #: How many of the outputs it has rendered.
+        self.rendered = 0
         self.failure: _Gone | None = None
         self._error: PublishError | None = None
         self._stopping = threading.Event()
@@ -207,6 +210,7 @@ class _Early:
                 return
             self._sent.popleft()
             self._staged.extend(staged)
+            self.rendered += 1
 
 
 def _widen(pipe: int) -> int:
