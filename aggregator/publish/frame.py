@@ -44,6 +44,9 @@ class SiteFrame:
     shared_inputs: str
     #: The months with a page, newest first, without their rows.
     months: tuple[ArchiveMonth, ...]
+    #: The river's items, chosen before each blog's latest entry is known
+    #: (``site_timeline`` gives them that).
+    river: tuple[Item, ...]
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,14 @@ def plan_frame(inputs: SiteInputs, settings: Settings, now: datetime, rendering:
     blog's latest entry), which nothing here reads."""
     site = settings.site
     shown = inputs.shown
-    timeline = build_site_timeline(inputs, settings, now)
+    river = build_timeline(
+        inputs.posts,
+        shown.river,
+        site,
+        inputs.windows.river,
+        summary_length=settings.content.summary_length,
+    )
+    timeline = site_timeline(river, inputs, settings, now)
     names = unique_slugs(list(categories_of(shown.sources)))
     tz = zone(site.timezone)
     slugs = blog_slugs(shown.everyone)
@@ -89,12 +99,16 @@ def plan_frame(inputs: SiteInputs, settings: Settings, now: datetime, rendering:
         blog_pages=blog_pages,
         shared_inputs=shared_inputs,
         months=tuple(plan_months(inputs.months, timeline.own, shared_inputs, tz)),
+        river=tuple(river),
     )
 
 
-def build_site_timeline(inputs: SiteInputs, settings: Settings, now: datetime) -> Timeline:
-    """The river's items, the own posts, and the time of the newest item."""
-    items = items_of(inputs.shown.river, inputs, settings, inputs.windows.river, posts=True)
+def site_timeline(
+    river: Sequence[Item], inputs: SiteInputs, settings: Settings, now: datetime
+) -> Timeline:
+    """The ``river``'s items, each knowing when its blog last posted (when ``inputs`` say),
+    the own posts, and the time of the newest item."""
+    items = _with_blog_dates(river, inputs)
     length = settings.content.summary_length
     pages = [post_item(p, settings.site, length) for p in inputs.posts]
     # Own posts from the owner's own blog feed have no page here; they link to the original.
@@ -105,26 +119,20 @@ def build_site_timeline(inputs: SiteInputs, settings: Settings, now: datetime) -
 
 
 def items_of(
-    entries: Sequence[StoredEntry],
-    inputs: SiteInputs,
-    settings: Settings,
-    limit: int,
-    *,
-    posts: bool,
+    entries: Sequence[StoredEntry], inputs: SiteInputs, settings: Settings, limit: int
 ) -> list[Item]:
-    """The newest ``limit`` items of ``entries`` (and of the own posts, with ``posts``), each
-    knowing when its blog last posted."""
-    source_updated = {sid: max(e.updated, e.published) for sid, e in inputs.shown.latest.items()}
+    """The newest ``limit`` items of ``entries``, each knowing when its blog last posted."""
     chosen = build_timeline(
-        inputs.posts if posts else (),
-        entries,
-        settings.site,
-        limit,
-        summary_length=settings.content.summary_length,
+        (), entries, settings.site, limit, summary_length=settings.content.summary_length
     )
+    return _with_blog_dates(chosen, inputs)
+
+
+def _with_blog_dates(items: Sequence[Item], inputs: SiteInputs) -> list[Item]:
+    source_updated = {sid: max(e.updated, e.published) for sid, e in inputs.shown.latest.items()}
     return [
         replace(i, source_updated=source_updated.get(i.source_id)) if i.source_id else i
-        for i in chosen
+        for i in items
     ]
 
 

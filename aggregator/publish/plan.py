@@ -1,7 +1,8 @@
 """Pure: from what was read to the files to write — pages, feeds, the OPML, the archives.
 
 Nothing here reads the store or the disk, or renders a template; ``now`` and
-the templates' digest are passed in.
+the frame (``frame.plan_frame``, which is given the templates' digest) are
+passed in.
 """
 
 from __future__ import annotations
@@ -26,14 +27,7 @@ from aggregator.publish.blog_pages import (
 from aggregator.publish.chrome import AltFeed
 from aggregator.publish.clock import local_day, zone
 from aggregator.publish.faces import NO_FACES, Faces
-from aggregator.publish.frame import (
-    ATOM,
-    JSON_FEED,
-    SiteFrame,
-    build_site_timeline,
-    items_of,
-    plan_frame,
-)
+from aggregator.publish.frame import ATOM, JSON_FEED, SiteFrame, items_of, site_timeline
 from aggregator.publish.inputs import SiteInputs, categories_of
 from aggregator.publish.river import group_rows_by_day, river_pages
 from aggregator.publish.timeline import group_by
@@ -92,9 +86,8 @@ def plan_site(
     inputs: SiteInputs,
     settings: Settings,
     now: datetime,
-    rendering: str,
+    frame: SiteFrame,
     faces: Faces = NO_FACES,
-    frame: SiteFrame | None = None,
 ) -> SitePlan:
     """Every file of the site, in writing order; archive months come without their rows,
     blogs' pages with their stored entries. Each of both carries the digest of its inputs,
@@ -103,9 +96,7 @@ def plan_site(
     ``plan_frame`` made of these inputs before the blogs' entries were read into them."""
     site = settings.site
     shown, windows = inputs.shown, inputs.windows
-    if frame is None:
-        frame = plan_frame(inputs, settings, now, rendering)
-    timeline = build_site_timeline(inputs, settings, now)
+    timeline = site_timeline(frame.river, inputs, settings, now)
     names, blog_pages, shared_inputs = frame.names, frame.blog_pages, frame.shared_inputs
     outputs: list[Output] = [
         FeedSpec("feed", tuple(timeline.items[: windows.feed]), site.title, timeline.updated),
@@ -212,7 +203,7 @@ def _categories(
         intro = inputs.blogroll.category_intro(name) if inputs.blogroll else ""
         categories.append(CategoryView(name, slug, blogs, _prose_html(intro, settings.site.url)))
         entries = inputs.shown.categories[name]
-        chosen = items_of(entries, inputs, settings, windows.category, posts=False)
+        chosen = items_of(entries, inputs, settings, windows.category)
         cat_updated = max((i.updated for i in chosen), default=updated)
         stem = f"category/{slug}/feed"
         outputs.append(

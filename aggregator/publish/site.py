@@ -114,7 +114,7 @@ def _build_site(
     stale_months = [m for m in frame.months if not carries_inputs(out.dir / m.path, m.inputs)]
     pool.begin(shared, stale_months)
     inputs = with_blog_entries(inputs, store, settings)
-    plan = plan_site(inputs, settings, now, rendering, faces, frame)
+    plan = plan_site(inputs, settings, now, frame, faces)
     plan = with_suggestions(plan, settings, store, now)
     plan = with_own_pages(plan, loaded.posts, settings)
     stale = {m.path for m in stale_months}
