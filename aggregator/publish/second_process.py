@@ -34,7 +34,6 @@ from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 import aggregator
 from aggregator.errors import PublishError
@@ -86,7 +85,7 @@ class RenderPool:
         takes over what it has not rendered by then, and skips them in its own outputs.
         Without a second process, nothing: ``render_all`` renders them with the rest."""
         if self._helper is not None and self._early is None and outputs:
-            self._helper.send(shared)
+            self._helper.share(shared)
             self._early = _Early(self._helper, outputs)
 
     def render_all(self, outputs: Sequence[Output], renderer: Renderer, files: StagedSite) -> None:
@@ -112,14 +111,13 @@ class RenderPool:
         elif helper is not None and sum(listed_rows(o) for o in outputs) < SECOND_PROCESS_ROWS:
             helper = None  # most pages were kept: not worth sending anything across
         elif helper is not None:
-            helper.send(renderer.shared)
+            helper.share(renderer.shared)
         # Looking for results costs a system call and lets other threads in: not after
         # every page, but often enough that the second process always has work queued.
         look_at = 0.0
         while todo or sent:
-            while helper is not None and todo and len(sent) < _AHEAD and helper.accepts():
-                sent.append(todo.pop())
-                helper.send(sent[-1])
+            if helper is not None:
+                _send_ahead(helper, todo, sent)
             if helper is not None and sent and (not todo or time.monotonic() >= look_at):
                 look_at = time.monotonic() + _LOOK_EVERY
                 # With nothing left to render here, wait for the next result; then take
@@ -141,6 +139,13 @@ class RenderPool:
                     files.put(name, data)
         if helped:
             log.debug("a second process rendered %d of %d outputs", helped, len(outputs))
+
+
+def _send_ahead(helper: _SecondProcess, todo: deque[Output], sent: deque[Output]) -> None:
+    """Keep the second process ``_AHEAD`` outputs ahead, taken from the far end of ``todo``."""
+    while todo and len(sent) < _AHEAD and helper.accepts():
+        sent.append(todo.pop())
+        helper.send(sent[-1])
 
 
 def _take_back(gone: _Gone, todo: deque[Output], sent: deque[Output]) -> None:
@@ -189,9 +194,7 @@ class _Early:
     def _run(self) -> None:
         helper = self._helper
         while not self._stopping.is_set():
-            while self._left and len(self._sent) < _AHEAD and helper.accepts():
-                self._sent.append(self._left.popleft())
-                helper.send(self._sent[-1])
+            _send_ahead(helper, self._left, self._sent)
             if not self._sent:
                 if not self._left:
                     return
@@ -260,27 +263,26 @@ class _SecondProcess:
         # The sizes of the messages sent and not yet answered, oldest first.
         self._unanswered: deque[int] = deque()
 
-    def send(self, message: Any) -> None:
-        """Send ``message``; after the first, this waits until the first is delivered
-        (``accepts`` says whether it has been)."""
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-        if message is not None and not isinstance(message, RenderShared):
-            self._unanswered.append(len(data))
-        if self._first is None:
-            self._first = threading.Thread(
-                target=self._write_first, args=(data,), name="render-send", daemon=True
-            )
-            self._first.start()
-        else:
-            self._delivered.wait()
-            self._write(data)
+    def share(self, shared: RenderShared) -> None:
+        """Send what every output is rendered with: the first message, written by a thread."""
+        data = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
+        self._first = threading.Thread(
+            target=self._write_first, args=(data,), name="render-send", daemon=True
+        )
+        self._first.start()
+
+    def send(self, output: Output) -> None:
+        """Send one output to render, once the first message is delivered (``accepts``
+        says whether it has been): it answers each with a result."""
+        data = pickle.dumps(output, pickle.HIGHEST_PROTOCOL)
+        self._unanswered.append(len(data))
+        self._delivered.wait()
+        self._write(data)
 
     def accepts(self) -> bool:
         """Whether a message sent now is written at once, most likely: the first has been
         delivered, and those not yet answered leave room in the pipe for another."""
-        if self._first is not None and not self._delivered.is_set():
-            return False
-        return sum(self._unanswered) <= self._room // 2
+        return self._delivered.is_set() and sum(self._unanswered) <= self._room // 2
 
     def ready(self, timeout: float | None) -> bool:
         """Whether a result (or the end of the other process) can be read within ``timeout``
