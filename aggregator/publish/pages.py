@@ -62,7 +62,9 @@ def make_environment(templates_dir: Path | None = None, *, reload: bool = True) 
         keep_trailing_newline=True,
         auto_reload=reload,
     )
-    env.bytecode_cache = _bytecode_cache(env.trim_blocks, env.lstrip_blocks)
+    env.bytecode_cache = _bytecode_cache(
+        env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline
+    )
     # ``build_site`` gives the blogs' faces; a page rendered elsewhere draws none.
     env.globals["faces"] = NO_FACES
     env.filters.update(day=_day, clock=_clock, localtime=_localtime, breakable=breakable_url)
